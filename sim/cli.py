@@ -1,0 +1,229 @@
+"""The ``quotalab`` command: a thin layer over the library, one subcommand per action.
+
+User mistakes end in one line on stderr naming the option, file or value and what
+is valid, with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from sim.errors import OptionError, QuotaLabError
+
+logger = logging.getLogger("sim")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit with status 2."""
+
+    def error(self, message: str) -> None:  # noqa: D102
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _whole_number(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum} (got {value})")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser of the ``quotalab`` command."""
+    from sim.compare import default_workers
+
+    parser = _Parser(
+        prog="quotalab",
+        description="Simulate a sales team and compare quota allocation strategies.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    compare = commands.add_parser(
+        "compare",
+        help="compare strategies on common random numbers",
+        description="Run every strategy on the same replications and compare outcomes.",
+    )
+    compare.add_argument("--team", type=Path, help="folder of team data to start from")
+    compare.add_argument(
+        "--format", default="generic",
+        help="format of --team data: generic (default) or adventureworks",
+    )
+    compare.add_argument("--scenario", type=Path, help="scenario TOML file")
+    compare.add_argument(
+        "--strategies",
+        help="comma-separated strategy names or module:attribute paths "
+        "(default: all built-ins)",
+    )
+    compare.add_argument(
+        "--baseline", help="strategy for paired differences (default: history_based)"
+    )
+    compare.add_argument(
+        "--replications", type=_whole_number(1), default=200,
+        help="paired replications per strategy (default 200)",
+    )
+    compare.add_argument(
+        "--months", type=_whole_number(1), default=36, help="horizon in months (default 36)"
+    )
+    compare.add_argument("--seed", type=_whole_number(0), default=0, help="root seed (default 0)")
+    compare.add_argument(
+        "--workers", type=_whole_number(1), default=default_workers(),
+        help="worker processes (default: all cores)",
+    )
+    compare.add_argument("--out", type=Path, help="output folder (default: results/compare-<time>)")
+    compare.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    compare.add_argument("--quiet", action="store_true", help="print only the table")
+    compare.set_defaults(handler=_compare)
+
+    bench = commands.add_parser(
+        "bench", help="measure simulation speed against Mesa's BoltzmannWealth",
+        description="Report rep-months per second at 25, 100 and 1,000 seats.",
+    )
+    bench.add_argument("--quick", action="store_true", help="small sizes, one repeat")
+    bench.set_defaults(handler=_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(getattr(args, "quiet", False))
+    try:
+        return args.handler(args) or 0
+    except QuotaLabError as error:
+        print(f"quotalab {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"quotalab {args.command}: interrupted; no results written", file=sys.stderr)
+        return 130
+
+
+def _configure_logging(quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+    logger.propagate = False
+
+
+def _compare(args) -> int:
+    from sim.compare import run_comparison
+    from sim.output import (
+        base_manifest,
+        check_out_dir,
+        default_out_dir,
+        format_table,
+        write_comparison,
+    )
+    from sim.scenario import Scenario
+    from strategies import builtin_names
+
+    started = time.time()
+    out_dir = args.out or default_out_dir("compare")
+    check_out_dir(out_dir)
+    scenario = Scenario.load(args.scenario) if args.scenario else Scenario()
+    provenance: dict[str, str] = {}
+    if args.team:
+        scenario, provenance = _scenario_from_team(args, scenario)
+    elif args.format != "generic":
+        raise OptionError("--format: only applies with --team PATH")
+
+    strategies = _strategy_list(args.strategies, builtin_names())
+    baseline = args.baseline or ("history_based" if "history_based" in strategies else strategies[0])
+    progress = _progress_bar(args, len(strategies) * args.replications)
+    try:
+        result = run_comparison(
+            scenario, strategies, replications=args.replications, months=args.months,
+            seed=args.seed, workers=args.workers, baseline=baseline,
+            progress=progress.update if progress else None,
+        )
+    finally:
+        if progress:
+            progress.close()
+
+    manifest = base_manifest("compare")
+    manifest.update({
+        "strategies": result.strategies,
+        "baseline": result.baseline,
+        "replications": args.replications,
+        "months": args.months,
+        "root_seed": args.seed,
+        "replication_seeds": result.seeds,
+        "seed_scheme": "numpy SeedSequence(root_seed, spawn_key=(replication,))",
+        "workers": args.workers,
+        "scenario_file": str(args.scenario) if args.scenario else None,
+        "team": {"path": str(args.team), "format": args.format} if args.team else None,
+        "scenario": scenario.to_dict(),
+        "provenance": provenance,
+        "timings": {"simulate_seconds": result.seconds,
+                    "total_seconds_before_write": time.time() - started},
+    })
+    write_comparison(result, out_dir, manifest, figures=not args.no_figures)
+    print(format_table(result))
+    if not args.quiet:
+        print(f"\nResults written to {out_dir}")
+    return 0
+
+
+def _strategy_list(text: str | None, builtins: list[str]) -> list[str]:
+    if text is None:
+        return list(builtins)
+    names = [part.strip() for part in text.split(",")]
+    if not all(names):
+        raise OptionError(f"--strategies: empty name in {text!r}; separate names with commas")
+    from strategies import get_strategy
+
+    for name in names:
+        get_strategy(name)  # raises a one-line error naming the valid strategies
+    return names
+
+
+def _scenario_from_team(args, scenario):
+    from sim.teamdata import FORMATS, read_team, scenario_from_team
+
+    if args.format not in FORMATS:
+        raise OptionError(
+            f"--format: unknown format {args.format!r}; valid: {', '.join(sorted(FORMATS))}"
+        )
+    team = read_team(args.team, args.format)
+    for note in team.notes:
+        logger.info("data: %s", note)
+    scenario, provenance = scenario_from_team(team, scenario)
+    from_data = sorted(k for k, v in provenance.items() if v.startswith("data"))
+    defaults = sorted(k for k, v in provenance.items() if not v.startswith("data"))
+    logger.info("From the data (%s, %s):", args.team, args.format)
+    for key in from_data:
+        logger.info("  %s: %s", key, provenance[key])
+    logger.info("Defaults (not informed by the data):")
+    for key in defaults:
+        logger.info("  %s: %s", key, provenance[key])
+    logger.info("  all other settings: scenario defaults")
+    return scenario, provenance
+
+
+def _progress_bar(args, total: int):
+    if args.quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="runs", unit="run", file=sys.stderr, delay=0.5)
+
+
+def _bench(args) -> int:
+    from sim.bench import format_report, run_benchmark
+
+    print(format_report(run_benchmark(quick=args.quick)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
