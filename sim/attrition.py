@@ -106,7 +106,7 @@ def hire(batch, draws, record) -> None:
     # The tenure step at month end adds one for active reps; start new hires at -1
     # so they begin their first month at tenure 0.
     batch.tenure = np.where(fill, -1.0, batch.tenure)
-    batch.joined = np.where(fill, PRIOR_MONTHS + batch.month + 1, batch.joined)
+    batch.joined = np.where(fill, PRIOR_MONTHS + batch.clock + 1, batch.joined)
     batch.skill_belief = np.where(fill, 1.0, batch.skill_belief)
     batch.last_attainment = np.where(fill, np.nan, batch.last_attainment)
     batch.measured = np.where(fill, False, batch.measured)

@@ -81,10 +81,12 @@ class TeamBatch:
         self.regime_multiplier = regime_multipliers(scenario.market)
         self.streams = BatchStreams(self.seeds, self.seats)
         self.strategy_rng = tuple(self.streams.for_stream("strategy"))
-        self.month = 0
+        self.clock = 0
+        self.warmup = scenario.team.warmup_months
         self.change_log: list[tuple[int, int, int, float, float, str]] = []
         self._init_state()
         self.recorder = RunRecorder(self)
+        self._warm_up()
 
     # -- set-up ---------------------------------------------------------------
 
@@ -106,7 +108,7 @@ class TeamBatch:
         self.regime = np.full(self.replications, REGIMES.index(s.market.initial_regime))
         self.regime_at_period_start = self.regime.copy()
 
-        horizon = PRIOR_MONTHS + self.months
+        horizon = PRIOR_MONTHS + self.warmup + self.months
         self.sales_history = np.zeros((*shape, horizon))
         self.quota_history = np.zeros((*shape, horizon))
         self.sales_history[..., :PRIOR_MONTHS] = team.prior_sales
@@ -149,6 +151,28 @@ class TeamBatch:
 
     # -- the month ------------------------------------------------------------
 
+    def _warm_up(self) -> None:
+        """Run the firm's usual policy before month 0, the same under every strategy.
+
+        Starting every strategy from the state a history-based policy leaves behind
+        (tenure mix, morale, beliefs, quota history) removes the transient of
+        arbitrary initial conditions from the comparison.
+        """
+        if not self.warmup:
+            return
+        from strategies.builtin import HistoryBased
+
+        chosen = self.strategy
+        self.strategy = HistoryBased()
+        while self.clock < self.warmup:
+            self.step()
+        self.strategy = chosen
+
+    @property
+    def month(self) -> int:
+        """Months of the run completed since the strategy took over."""
+        return self.clock - self.warmup
+
     @property
     def finished(self) -> bool:
         """Whether the horizon has been reached."""
@@ -162,7 +186,7 @@ class TeamBatch:
 
     def step(self) -> None:
         """Advance every team one month."""
-        t = self.month
+        t = self.clock
         month_in_period = t % self.period_months
         period_end = month_in_period == self.period_months - 1
         record = MonthlyRecord()
@@ -184,12 +208,13 @@ class TeamBatch:
         exits = self._attrition(t, expected, draws, record)
         self._hire(draws, record)
 
-        self.recorder.record(
-            t, record, sales=sales, pay=pay, headcount=headcount, exits=exits,
-            attainment=attainment, period_end=period_end,
-        )
+        if t >= self.warmup:
+            self.recorder.record(
+                t - self.warmup, record, sales=sales, pay=pay, headcount=headcount, exits=exits,
+                attainment=attainment, period_end=period_end,
+            )
         self.tenure = np.where(self.active, self.tenure + 1, self.tenure)
-        self.month += 1
+        self.clock += 1
 
     # -- 1. period start ------------------------------------------------------
 
@@ -380,7 +405,7 @@ class TeamBatch:
 
     def _coach(self, manager) -> None:
         """Coach the reps furthest behind pace among those not yet given up."""
-        elapsed = self._season_share_elapsed(self.month, self.month % self.period_months + 1)
+        elapsed = self._season_share_elapsed(self.clock, self.clock % self.period_months + 1)
         quota = np.where(self.measured, self.quota, np.inf)
         pace = self.period_sales / (quota * elapsed)
         # Coaching helps middle performers most (CEB/SEC): skip reps far behind.
@@ -421,7 +446,8 @@ class TeamBatch:
         changed = np.abs(quota - self.quota) > 1e-6 * np.maximum(self.quota, 1.0)
         for r, n in zip(*np.nonzero(changed), strict=True):
             self.change_log.append(
-                (int(r), t, int(n), float(self.quota[r, n]), float(quota[r, n]), trigger[r])
+                (int(r), t - self.warmup, int(n), float(self.quota[r, n]), float(quota[r, n]),
+                 trigger[r])
             )
         self.morale = morale_rules.on_revision(self, changed & self.active, trigger != "")
         record.quota_changes = changed & self.active
@@ -470,7 +496,7 @@ class TeamBatch:
 
     def _update_skill_belief(self, sales: np.ndarray) -> None:
         s = self.scenario
-        t = self.month
+        t = self.clock
         rate = 1.0 - 0.5 ** (1.0 / s.manager.skill_half_life_months)
         ramp_now = ramp(self.tenure, s)
         market = self.regime_multiplier[self.regime][:, None] * self.season[t % 12]
@@ -499,9 +525,9 @@ class TeamBatch:
 
     def view(self, month_in_period: int) -> ManagerView:
         """Return what the manager can observe now (see :mod:`sim.observation`)."""
-        now = PRIOR_MONTHS + self.month + (1 if month_in_period else 0)
+        now = PRIOR_MONTHS + self.clock + (1 if month_in_period else 0)
         period = self.period_months
-        last_start = PRIOR_MONTHS + self.month - (self.month % period) - period
+        last_start = PRIOR_MONTHS + self.clock - (self.clock % period) - period
         last = slice(last_start, last_start + period)
         # A rep counts as having a history only if fully ramped all last period:
         # managers do not extrapolate quotas from ramp-up months.
@@ -528,7 +554,7 @@ class TeamBatch:
             last_period_quota=np.where(known, last_quota, np.nan),
             quota=self.quota,
             period_sales=self.period_sales,
-            season_share_elapsed=self._season_share_elapsed(self.month, month_in_period)
+            season_share_elapsed=self._season_share_elapsed(self.clock, month_in_period)
             if month_in_period
             else 0.0,
             potential_estimate=self.potential_estimate,

@@ -133,7 +133,8 @@ class RunRecorder:
         m = self.monthly
         s = b.scenario
         variable, total_pay = pay
-        monthly_target = b.annual_target * b.season[t % 12] / 12.0
+        clock = t + b.warmup
+        monthly_target = b.annual_target * b.season[clock % 12] / 12.0
         team_sales = sales.sum(axis=1)
 
         m["revenue"][:, t] = team_sales
@@ -142,7 +143,7 @@ class RunRecorder:
         m["pay_cost"][:, t] = total_pay.sum(axis=1)
         m["regime"][:, t] = b.regime
 
-        elapsed = b._season_share_elapsed(t, t % b.period_months + 1)
+        elapsed = b._season_share_elapsed(clock, clock % b.period_months + 1)
         measured = b.measured & headcount
         pace = np.where(
             measured, b.period_sales / (np.where(measured, b.quota, 1.0) * elapsed), np.nan
@@ -198,8 +199,8 @@ class RunRecorder:
             )
 
         self.year_variable_pay += variable
-        if t % 12 == 11:
-            self._close_year(t)
+        if clock % 12 == 11:
+            self._close_year(clock)
 
     def _close_year(self, t: int) -> None:
         b = self.batch

@@ -27,7 +27,7 @@ def monthly(batch, draws, period_end: bool) -> np.ndarray:
     """Return morale after this month's pace, fatigue and noise (R, N)."""
     m = batch.scenario.morale
     baseline = batch.scenario.team.morale_mean
-    elapsed = batch._season_share_elapsed(batch.month, batch.month % batch.period_months + 1)
+    elapsed = batch._season_share_elapsed(batch.clock, batch.clock % batch.period_months + 1)
     quota = np.where(batch.measured, batch.quota, 1.0)
     pace = batch.period_sales / (quota * elapsed)
     pace_term = np.where(batch.measured, np.tanh((pace - 1.0) / PACE_SCALE), 0.0)

@@ -85,6 +85,14 @@ class TeamSettings:
         "Bridge Group 2018 via Xactly: average rep tenure about 1.5 years",
         low=0.0,
     )
+    warmup_months: int = setting(
+        12,
+        "months",
+        "months simulated under history-based quotas before month 0, so every "
+        "strategy starts from a settled team; 0 for teams read from data",
+        low=0,
+        high=120,
+    )
     morale_mean: float = setting(
         0.65, "0-1", "assumption (baseline morale)", low=0.0, high=1.0
     )
@@ -687,6 +695,10 @@ def _validate_cross_fields(scenario: Scenario) -> None:
             )
     if team.productivity and sum(team.productivity) <= 0:
         raise ScenarioError("team.productivity", team.productivity, "must not be all 0")
+    if team.warmup_months % 12:
+        raise ScenarioError(
+            "team.warmup_months", team.warmup_months, "must be a multiple of 12"
+        )
     pay = scenario.pay
     if pay.cap and pay.cap <= 1.0:
         raise ScenarioError("pay.cap", pay.cap, "must be 0 (no cap) or above 1.0")

@@ -107,7 +107,8 @@ class Dynamic(HistoryBased):
 
     * ``market``: the market regime changed since the period started;
     * ``vacancy``: a rep left with quota unmet (their remainder is re-allocated);
-    * ``pace``: a rep's pace is below 0.7 or above 1.3 of quota.
+    * ``pace``: at least a quarter of the reps still short of quota run below 0.7
+      or above 1.3 of their pro-rated quota.
 
     Changes are prospective and pro-rated: sales already booked keep their credit,
     and only the unmet remainder moves. Each rep's new remainder blends the old one
@@ -120,6 +121,7 @@ class Dynamic(HistoryBased):
     name = "dynamic"
     pace_low = 0.7
     pace_high = 1.3
+    pace_share = 0.25
     blend = 0.5
 
     def reallocate(self, view: ManagerView) -> Reallocation | None:
@@ -135,8 +137,9 @@ class Dynamic(HistoryBased):
         closing = view.vacated & (quota > done)
         market = view.market_index != view.market_index_at_start
         vacancy = closing.any(axis=1)
-        off_pace = (open_reps & ((pace < self.pace_low) | (pace > self.pace_high))).any(
-            axis=1
+        outside = open_reps & ((pace < self.pace_low) | (pace > self.pace_high))
+        off_pace = outside.sum(axis=1) >= self.pace_share * np.maximum(
+            open_reps.sum(axis=1), 1
         )
         trigger = np.where(
             market, "market", np.where(vacancy, "vacancy", np.where(off_pace, "pace", ""))

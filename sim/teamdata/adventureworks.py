@@ -14,9 +14,8 @@ table:
 - ``sales_territory_history.csv`` and ``sales_territory.csv`` (optional):
   territory assignments and territory names.
 
-Reseller orders are booked in monthly batches dated on the last day of a month or
-the first of the next, so the sales month of an order is the month of
-``OrderDate + 4 days``. Quota *i* covers the three sales months that start at the
+Reseller orders are booked in one batch a month, dated around the turn of the
+month, so the sales month of an order is the month of ``OrderDate + 4 days``. Quota *i* covers the three sales months that start at the
 sales month of its ``QuotaDate``. Only id, job title and date columns are read,
 never names or national id numbers.
 """
@@ -34,6 +33,7 @@ from sim.teamdata.tables import (
     QUOTA_COLUMNS,
     ROSTER_COLUMNS,
     TeamData,
+    counted,
     parse_dates,
     parse_numbers,
     read_table,
@@ -46,17 +46,19 @@ QUOTAS_FILE = "sales_person_quota_history.csv"
 TERRITORY_HISTORY_FILE = "sales_territory_history.csv"
 TERRITORIES_FILE = "sales_territory.csv"
 
-# A batch dated up to four days into a month belongs to the previous month's close
-# (2011-07-01 closes June); one dated on the last day already belongs to the next
-# sales month (2011-05-31 opens June). This reproduces the month Microsoft assigned
-# to every reseller order when it re-dated them in AdventureWorksDW2020.
+# Each monthly batch is dated between the 28th of one month and the 1st of the next
+# (2012-01-29, 2011-07-01). Adding four days assigns it to the month whose first
+# day is nearest. That gives 36 sales months, June 2011 to May 2014, each with one
+# batch date or two dates a day apart.
 BATCH_OFFSET = pd.Timedelta(days=4)
 QUOTA_PERIOD_MONTHS = 3
 
 _FLOAT_ID = re.compile(r"^(\d+)\.0*$")
 
 
-def read_adventureworks(path: str | Path, *, include_managers: bool = False) -> TeamData:
+def read_adventureworks(
+    path: str | Path, *, include_managers: bool = False
+) -> TeamData:
     """Read the sales force of an AdventureWorks export.
 
     Args:
@@ -88,7 +90,7 @@ def read_adventureworks(path: str | Path, *, include_managers: bool = False) -> 
     unknown = set(sales["rep_id"]) - set(roster["rep_id"])
     if unknown:
         notes.append(
-            f"{ORDERS_FILE}: {len(unknown):,} SalesPersonIDs are not in "
+            f"{ORDERS_FILE}: {counted(len(unknown), 'SalesPersonID')} not in "
             f"{PEOPLE_FILE} ({', '.join(sorted(unknown))}); their first sale "
             "stands in for a hire date"
         )
@@ -121,7 +123,7 @@ def _read_orders(path: Path, notes: list[str]) -> pd.DataFrame:
     online = text["SalesPersonID"] == ""
     if online.any():
         notes.append(
-            f"{name}: dropped {online.sum():,} orders with no SalesPersonID "
+            f"{name}: dropped {counted(online.sum(), 'order')} with no SalesPersonID "
             "(online orders, which no salesperson sold)"
         )
     text = text[~online]
@@ -134,8 +136,8 @@ def _read_orders(path: Path, notes: list[str]) -> pd.DataFrame:
         ordered, _ = parse_dates(text[derive], "OrderDate", name)
         month[derive] = sales_month(ordered)
         notes.append(
-            f"{name}: derived SalesMonth for {derive.sum():,} orders as the month "
-            "of OrderDate + 4 days (month-end batch booking)"
+            f"{name}: derived SalesMonth for {counted(derive.sum(), 'order')} as "
+            "the month of OrderDate + 4 days (month-end batch booking)"
         )
 
     return pd.DataFrame(
@@ -172,8 +174,9 @@ def _read_roster(folder: Path, notes: list[str]) -> pd.DataFrame:
         territory = territory.map(lambda t: names.get(t, t), na_action="ignore")
 
     notes.append(
-        f"{path.name}: no exit dates in AdventureWorks; all {len(text):,} "
-        "salespeople are taken as employed to the end of the history"
+        f"{path.name}: AdventureWorks has no exit dates, so all "
+        f"{counted(len(text), 'salesperson', 'salespeople')} are taken as employed "
+        "to the end of the history"
     )
     roster = pd.DataFrame(
         {
@@ -250,9 +253,10 @@ def _exclude_managers(
     ids = ", ".join(sorted(managers))
     notes.append(
         f"excluded {len(managers)} sales managers ({ids}; JobTitle contains "
-        f"'Manager'): {their_sales.sum():,} orders with SubTotal "
-        f"{sales.loc[their_sales, 'amount'].sum():,.2f} and {quota_rows:,} quota "
-        "rows; read with include_managers=True to keep them"
+        f"'Manager'): {counted(their_sales.sum(), 'order')} with SubTotal "
+        f"{sales.loc[their_sales, 'amount'].sum():,.2f} and "
+        f"{counted(quota_rows, 'quota row')}; read with include_managers=True to "
+        "keep them"
     )
     return sales[~their_sales], roster[~is_manager], quotas
 

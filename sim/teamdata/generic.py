@@ -16,6 +16,7 @@ from sim.teamdata.tables import (
     SALES_COLUMNS,
     TeamData,
     cell_error,
+    counted,
     drop_missing_reps,
     parse_dates,
     parse_numbers,
@@ -93,13 +94,13 @@ def _read_sales(path: Path, notes: list[str]) -> pd.DataFrame:
             f"{', '.join(SALES_COLUMNS)}"
         )
 
-    # Counted on the text as read: two identical orders can be real, so they are
-    # kept, but the user should know in case the file holds double entries.
+    # Counted on the text as read. Two identical orders can be real, so they are
+    # kept, but the note lets the user find double entries.
     duplicates = int(text.duplicated().sum())
     if duplicates:
         notes.append(
-            f"{name}: kept {duplicates:,} rows that exactly repeat an earlier row; "
-            "remove them if they are double entries"
+            f"{name}: kept {counted(duplicates, 'exact duplicate row')} (same "
+            "values as an earlier row); remove them if they are double entries"
         )
 
     rows = len(text)
@@ -120,7 +121,7 @@ def _read_sales(path: Path, notes: list[str]) -> pd.DataFrame:
     refunds = sales["amount"] < 0
     if refunds.any():
         notes.append(
-            f"{name}: kept {refunds.sum():,} negative amounts (refunds, total "
+            f"{name}: kept {counted(refunds.sum(), 'negative amount')} (refunds, total "
             f"{sales.loc[refunds, 'amount'].sum():,.2f}), netted in each rep's sales"
         )
     check_positive_sales(sales, name)
@@ -160,7 +161,8 @@ def _read_roster(path: Path, notes: list[str]) -> pd.DataFrame:
     no_hire = int(hire.isna().sum())
     if no_hire:
         notes.append(
-            f"{name}: {no_hire:,} reps have no hire_date; their first sale stands in"
+            f"{name}: no hire_date for {counted(no_hire, 'rep')}; their first sale "
+            "stands in"
         )
 
     early = exit_ < hire
@@ -194,7 +196,10 @@ def _read_quotas(path: Path, notes: list[str]) -> pd.DataFrame:
 
     start, start_fallback = parse_dates(text, "period_start", name)
     end, end_fallback = parse_dates(text, "period_end", name)
-    for column, count in (("period_start", start_fallback), ("period_end", end_fallback)):
+    for column, count in (
+        ("period_start", start_fallback),
+        ("period_end", end_fallback),
+    ):
         if count:
             notes.append(_fallback_note(name, column, count))
     backwards = end < start
@@ -222,13 +227,13 @@ def _note_unlisted_reps(
     unlisted = set(sales["rep_id"]) - set(roster["rep_id"])
     if unlisted:
         notes.append(
-            f"{SALES_FILE}: {len(unlisted):,} reps are not in {ROSTER_FILE}; their "
-            "first and last sales stand in for hire and exit"
+            f"{SALES_FILE}: {counted(len(unlisted), 'rep')} not in {ROSTER_FILE}; "
+            "their first and last sales stand in for hire and exit"
         )
 
 
 def _fallback_note(name: str, column: str, count: int) -> str:
     return (
-        f"{name}: {count:,} values in column '{column}' are not YYYY-MM-DD and were "
-        "read month first (05/01/2020 = 1 May 2020)"
+        f"{name}: column '{column}': {counted(count, 'value')} not in YYYY-MM-DD "
+        "form, read month first (05/01/2020 = 1 May 2020)"
     )

@@ -233,13 +233,17 @@ def parse_numbers(
     return numbers
 
 
-def drop_missing_reps(
-    frame: pd.DataFrame, name: str, notes: list[str], what: str = "rows"
-) -> pd.DataFrame:
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """Format a count with its noun: ``counted(1, "row")`` is "1 row", 2 "2 rows"."""
+    noun = singular if count == 1 else plural or f"{singular}s"
+    return f"{count:,} {noun}"
+
+
+def drop_missing_reps(frame: pd.DataFrame, name: str, notes: list[str]) -> pd.DataFrame:
     """Drop rows whose ``rep_id`` is empty and record their count in ``notes``."""
     empty = frame["rep_id"] == ""
     if empty.any():
-        notes.append(f"{name}: dropped {empty.sum():,} {what} with an empty rep_id")
+        notes.append(f"{name}: dropped {counted(empty.sum(), 'row')} with no rep_id")
     return frame[~empty]
 
 
