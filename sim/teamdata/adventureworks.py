@@ -15,8 +15,9 @@ table:
   territory assignments and territory names.
 
 Reseller orders are booked in one batch a month, dated around the turn of the
-month, so the sales month of an order is the month of ``OrderDate + 4 days``. Quota *i* covers the three sales months that start at the
-sales month of its ``QuotaDate``. Only id, job title and date columns are read,
+month, so the sales month of an order is the month of ``OrderDate + 4 days``.
+Quota *i* covers the three sales months that start at the sales month of its
+``QuotaDate``. Only id, job title, territory, amount and date columns are read,
 never names or national id numbers.
 """
 

@@ -94,6 +94,13 @@ def _read_sales(path: Path, notes: list[str]) -> pd.DataFrame:
             f"{', '.join(SALES_COLUMNS)}"
         )
 
+    rows = len(text)
+    text = drop_missing_reps(text, name, notes)
+    if text.empty:
+        raise DataError(
+            f"{name}: no rep with any sales; every row ({rows:,}) has an empty rep_id"
+        )
+
     # Counted on the text as read. Two identical orders can be real, so they are
     # kept, but the note lets the user find double entries.
     duplicates = int(text.duplicated().sum())
@@ -101,13 +108,6 @@ def _read_sales(path: Path, notes: list[str]) -> pd.DataFrame:
         notes.append(
             f"{name}: kept {counted(duplicates, 'exact duplicate row')} (same "
             "values as an earlier row); remove them if they are double entries"
-        )
-
-    rows = len(text)
-    text = drop_missing_reps(text, name, notes)
-    if text.empty:
-        raise DataError(
-            f"{name}: no rep with any sales; all {rows:,} rows have an empty rep_id"
         )
 
     dates, fallback = parse_dates(text, "date", name)
@@ -133,8 +133,8 @@ def check_positive_sales(sales: pd.DataFrame, name: str) -> None:
     totals = sales.groupby("rep_id")["amount"].sum()
     if not (totals > 0).any():
         raise DataError(
-            f"{name}: no rep with any sales; net sales are 0 or negative for all "
-            f"{len(totals):,} reps"
+            f"{name}: no rep with any sales; net sales are 0 or negative for every "
+            f"rep ({len(totals):,})"
         )
 
 

@@ -29,6 +29,8 @@ QUOTA_COLUMNS = ("rep_id", "period_start", "period_end", "quota")
 FIRST_DATA_ROW = 2
 
 _ISO_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_EARLIEST = pd.Timestamp("1678-01-01")
+_LATEST = pd.Timestamp("2261-12-31")
 
 
 @dataclass(frozen=True, eq=False)
@@ -181,6 +183,17 @@ def parse_dates(
     rest = dates.isna() & ~empty
     for row, value in text[rest].items():
         dates[row] = _parse_other_date(value, name, column, row)
+
+    # TeamData stores datetime64[ns], which spans the years 1678 to 2261 only.
+    outside = dates.notna() & ((dates < _EARLIEST) | (dates > _LATEST))
+    if outside.any():
+        row = int(text.index[outside][0])
+        raise cell_error(
+            name,
+            column,
+            row,
+            f"date '{text[row]}' is outside {_EARLIEST:%Y-%m-%d} to {_LATEST:%Y-%m-%d}",
+        )
     dates = dates.astype("datetime64[ns]").dt.normalize()
     return dates, int(rest.sum())
 
