@@ -98,7 +98,9 @@ def hire(batch, draws, record) -> None:
     new_skill = np.exp(
         sigma * draws["hire_skill"] - 0.5 * sigma**2 + s.hiring.new_hire_skill_shift
     )
-    new_morale = np.clip(s.team.morale_mean + 0.1 * draws["hire_morale"], 0.0, 1.0)
+    new_morale = np.clip(
+        s.team.morale_mean + s.team.morale_sd * draws["hire_morale"], 0.0, 1.0
+    )
     batch.skill = np.where(fill, new_skill, batch.skill)
     batch.morale = np.where(fill, new_morale, batch.morale)
     batch.fatigue = np.where(fill, 0.0, batch.fatigue)

@@ -194,9 +194,8 @@ def _scenario_from_team(args, scenario):
         raise OptionError(
             f"--format: unknown format {args.format!r}; valid: {', '.join(sorted(FORMATS))}"
         )
+    # Reading logs its notes (what was dropped or changed, with counts).
     team = read_team(args.team, args.format)
-    for note in team.notes:
-        logger.info("data: %s", note)
     scenario, provenance = scenario_from_team(team, scenario)
     from_data = sorted(k for k, v in provenance.items() if v.startswith("data"))
     defaults = sorted(k for k, v in provenance.items() if not v.startswith("data"))

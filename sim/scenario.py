@@ -96,6 +96,9 @@ class TeamSettings:
     morale_mean: float = setting(
         0.65, "0-1", "assumption (baseline morale)", low=0.0, high=1.0
     )
+    morale_sd: float = setting(
+        0.10, "morale", "spread of initial and new-hire morale (assumption)", low=0.0
+    )
     productivity: list[float] = setting(
         [],
         "relative to team mean",

@@ -103,7 +103,7 @@ def _draw_one(scenario: Scenario, seed: int) -> InitialTeam:
         tenure = np.asarray(team.tenure_months, dtype=float)
     else:
         tenure = np.floor(tenure_draw * team.tenure_mean_months)
-    morale = np.clip(team.morale_mean + 0.1 * z_morale, 0.0, 1.0)
+    morale = np.clip(team.morale_mean + team.morale_sd * z_morale, 0.0, 1.0)
 
     prior_sales = _prior_sales(scenario, skill, log_potential + deviation, tenure, z_prior)
     prior_quota = _prior_quota(scenario, prior_sales, z_quota)

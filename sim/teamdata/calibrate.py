@@ -79,8 +79,12 @@ def scenario_from_team(
     seats = sorted(active.index, key=rep_sort_key)
     active = active.loc[seats]
 
-    changes: dict[str, object] = {"team.seats": len(seats)}
-    provenance = {"team.seats": _seats_note(team, seats, as_of_month)}
+    # The run starts from the recorded team, so no simulated warm-up year.
+    changes: dict[str, object] = {"team.seats": len(seats), "team.warmup_months": 0}
+    provenance = {
+        "team.seats": _seats_note(team, seats, as_of_month),
+        "team.warmup_months": "data: 0, the run starts from the recorded team",
+    }
     derived = {
         "team.productivity": _productivity(active, as_of_month),
         "team.tenure_months": _tenure(active, as_of_month, team.roster is not None),
