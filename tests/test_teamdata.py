@@ -508,6 +508,7 @@ def test_scenario_provenance_keys():
 
     assert set(provenance) == {
         "team.seats",
+        "team.warmup_months",
         "team.productivity",
         "team.tenure_months",
         "team.last_year_sales",
