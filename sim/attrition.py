@@ -19,10 +19,9 @@ month it was vacant (a geometric vacancy), with a new rep at tenure 0.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
+from sim.stats import masked_quantile
 from sim.team import PRIOR_MONTHS
 
 TOP_QUINTILE = 0.8
@@ -46,9 +45,7 @@ def apply(batch, t, expected, draws, record) -> dict[str, np.ndarray]:
     if (t + 1) % 3 == 0:
         involuntary = _review_exits(batch, t, draws) & active & ~voluntary
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        cutoff = np.nanquantile(np.where(active, batch.skill, np.nan), TOP_QUINTILE, axis=1)
+    cutoff = masked_quantile(batch.skill, active, TOP_QUINTILE)
     regretted = voluntary & (batch.skill >= cutoff[:, None])
 
     leaving = voluntary | involuntary

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.stats import masked_median, masked_quantile
 from sim.team import PRIOR_MONTHS
 
 # Monthly series, one value per replication and month.
@@ -232,11 +233,11 @@ class RunRecorder:
                 "completion_rate": totals["sales"] / np.maximum(totals["target"], 1e-12),
                 "share_at_quota": _share_at_least(stacked, 1.0),
                 "mean_attainment": np.nanmean(stacked, axis=1),
-                "median_attainment": np.nanmedian(stacked, axis=1),
+                "median_attainment": masked_median(stacked, np.isfinite(stacked)),
                 "attainment_cv": _period_cv(self.attainment, b),
                 "attainment_skew": _skew(stacked),
                 "annual_share_at_quota": _share_at_least(annual, 1.0),
-                "annual_median_attainment": np.nanmedian(annual, axis=1),
+                "annual_median_attainment": masked_median(annual, np.isfinite(annual)),
                 "morale": np.nanmean(self.monthly["morale"], axis=1),
                 "morale_low_share": np.nanmean(self.monthly["morale_low_share"], axis=1),
                 "attrition_rate": (totals["voluntary"] + totals["involuntary"]) * per_year,
@@ -252,9 +253,7 @@ class RunRecorder:
                 "revenue": totals["sales"],
                 "pay_cost": totals["pay"],
                 "cost_of_sales": totals["pay"] / np.maximum(totals["sales"], 1e-12),
-                "payout_p90_ratio": np.nanquantile(payout, 0.9, axis=1)
-                if payout.shape[1]
-                else np.full(b.replications, np.nan),
+                "payout_p90_ratio": masked_quantile(payout, np.isfinite(payout), 0.9),
                 "quota_burden_gini": _mean_of(self.burden_gini, b),
                 "quota_volatility": _mean_of(self.volatility, b),
                 "quota_changes": totals["quota_changes"] / np.maximum(totals["headcount"], 1)
@@ -289,7 +288,7 @@ def _attainment_stats(m, t, values, mask) -> None:
         mean = np.nanmean(masked, axis=1)
         m["share_at_quota"][:, t] = _share_at_least(masked, 1.0)
         m["mean_attainment"][:, t] = mean
-        m["median_attainment"][:, t] = np.nanmedian(masked, axis=1)
+        m["median_attainment"][:, t] = masked_median(values, mask)
         m["attainment_cv"][:, t] = np.nanstd(masked, axis=1) / mean
 
 

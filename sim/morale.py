@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.stats import masked_median
+
 PACE_SCALE = 0.3
 CLOSE_MULTIPLIER = 3.0
 RATCHET_UNIT = 0.10
@@ -98,11 +100,4 @@ def relative_quota_change(
 
 
 def _masked_median(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    masked = np.where(mask, values, np.nan)
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            median = np.nanmedian(masked, axis=1)
-    return np.nan_to_num(median, nan=0.0)
+    return np.nan_to_num(masked_median(values, mask), nan=0.0)

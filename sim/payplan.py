@@ -87,10 +87,15 @@ def _call(done, mean, log_mean, sigma, kink):
     strike = kink - done
     in_money = strike <= 0
     safe_strike = np.where(in_money, 1.0, strike)
-    d1 = (log_mean - np.log(safe_strike)) / sigma + 0.5 * sigma
-    d2 = d1 - sigma
+    # Strike and sigma do not depend on the effort grid: take their logs once.
+    d2 = log_mean - np.log(safe_strike)
+    d2 /= sigma
+    d2 -= 0.5 * sigma
     above = ndtr(d2)
-    call = mean * ndtr(d1) - safe_strike * above
-    call = np.where(in_money, mean - strike, call)
-    above = np.where(in_money, 1.0, above)
+    d2 += sigma
+    call = mean * ndtr(d2)
+    call -= safe_strike * above
+    if in_money.any():
+        call = np.where(in_money, mean - strike, call)
+        above = np.where(in_money, 1.0, above)
     return call, above

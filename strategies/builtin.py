@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.observation import ManagerView
+from sim.stats import masked_median
 from strategies.base import Reallocation, Strategy, WeightedStrategy, split_by_weights
 from strategies.registry import register
 
@@ -58,10 +59,7 @@ class HistoryBased(Strategy):
         raw = (1 + view.team_growth) * (weight * sales + (1 - weight) * quota)
 
         known = view.active & np.isfinite(raw) & (raw > 0)
-        masked = np.where(known, raw, np.nan)
-        with np.errstate(all="ignore"):
-            median = np.nanmedian(np.where(known.any(axis=1, keepdims=True), masked, 1.0),
-                                  axis=1, keepdims=True)
+        median = np.nan_to_num(masked_median(raw, known), nan=1.0)[:, None]
         return np.where(known, raw, median)
 
 
