@@ -1,0 +1,1 @@
+"""QuotaLab's simulation: the sales-team model, its runner and its tooling."""

@@ -66,7 +66,7 @@ def _log_pay_gap(batch, expected) -> np.ndarray:
     expected_pay = s.pay.base_share + (1 - s.pay.base_share) * batch.curve.payout(
         expected_attainment
     )
-    outside = batch.skill ** s.attrition.outside_skill_elasticity
+    outside = batch.skill**s.attrition.outside_skill_elasticity
     return np.log(outside / np.maximum(expected_pay, 1e-3))
 
 
@@ -76,16 +76,24 @@ def _review_exits(batch, t, draws) -> np.ndarray:
     window = slice(now - 6, now)
     sales = batch.sales_history[..., window].sum(axis=-1)
     quota = batch.quota_history[..., window].sum(axis=-1)
-    attainment = np.divide(sales, quota, out=np.full_like(sales, np.inf), where=quota > 0)
+    attainment = np.divide(
+        sales, quota, out=np.full_like(sales, np.inf), where=quota > 0
+    )
     past_ramp = batch.tenure >= batch.scenario.sales.ramp_months + 6
-    return past_ramp & (attainment < a.review_floor) & (draws["review"] < a.review_exit_probability)
+    return (
+        past_ramp
+        & (attainment < a.review_floor)
+        & (draws["review"] < a.review_exit_probability)
+    )
 
 
 def hire(batch, draws, record) -> None:
     """Fill seats that were vacant this month, each with a geometric chance."""
     s = batch.scenario
     vacant_this_month = ~batch.active & ~record.exits
-    batch.vacancy_months = np.where(vacant_this_month, batch.vacancy_months + 1, batch.vacancy_months)
+    batch.vacancy_months = np.where(
+        vacant_this_month, batch.vacancy_months + 1, batch.vacancy_months
+    )
     fill = vacant_this_month & (draws["fill"] < 1.0 / s.hiring.mean_vacancy_months)
     record.filled_vacancy_months = np.where(fill, batch.vacancy_months, 0.0)
     if not fill.any():

@@ -30,7 +30,9 @@ def _whole_number(minimum: int):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number (got {text!r})"
+            ) from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be >= {minimum} (got {value})")
         return value
@@ -46,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="quotalab",
         description="Simulate a sales team and compare quota allocation strategies.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser
+    )
 
     compare = commands.add_parser(
         "compare",
@@ -55,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("--team", type=Path, help="folder of team data to start from")
     compare.add_argument(
-        "--format", default="generic",
+        "--format",
+        default="generic",
         help="format of --team data: generic (default) or adventureworks",
     )
     compare.add_argument("--scenario", type=Path, help="scenario TOML file")
@@ -68,24 +73,38 @@ def build_parser() -> argparse.ArgumentParser:
         "--baseline", help="strategy for paired differences (default: history_based)"
     )
     compare.add_argument(
-        "--replications", type=_whole_number(1), default=200,
+        "--replications",
+        type=_whole_number(1),
+        default=200,
         help="paired replications per strategy (default 200)",
     )
     compare.add_argument(
-        "--months", type=_whole_number(1), default=36, help="horizon in months (default 36)"
+        "--months",
+        type=_whole_number(1),
+        default=36,
+        help="horizon in months (default 36)",
     )
-    compare.add_argument("--seed", type=_whole_number(0), default=0, help="root seed (default 0)")
     compare.add_argument(
-        "--workers", type=_whole_number(1), default=default_workers(),
+        "--seed", type=_whole_number(0), default=0, help="root seed (default 0)"
+    )
+    compare.add_argument(
+        "--workers",
+        type=_whole_number(1),
+        default=default_workers(),
         help="worker processes (default: all cores)",
     )
-    compare.add_argument("--out", type=Path, help="output folder (default: results/compare-<time>)")
-    compare.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    compare.add_argument(
+        "--out", type=Path, help="output folder (default: results/compare-<time>)"
+    )
+    compare.add_argument(
+        "--no-figures", action="store_true", help="skip the PNG figures"
+    )
     compare.add_argument("--quiet", action="store_true", help="print only the table")
     compare.set_defaults(handler=_compare)
 
     bench = commands.add_parser(
-        "bench", help="measure simulation speed against Mesa's BoltzmannWealth",
+        "bench",
+        help="measure simulation speed against Mesa's BoltzmannWealth",
         description="Report rep-months per second at 25, 100 and 1,000 seats.",
     )
     bench.add_argument("--quick", action="store_true", help="small sizes, one repeat")
@@ -107,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"quotalab {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"quotalab {args.command}: interrupted; no results written", file=sys.stderr)
+        print(
+            f"quotalab {args.command}: interrupted; no results written", file=sys.stderr
+        )
         return 130
 
 
@@ -142,12 +163,19 @@ def _compare(args) -> int:
         raise OptionError("--format: only applies with --team PATH")
 
     strategies = _strategy_list(args.strategies, builtin_names())
-    baseline = args.baseline or ("history_based" if "history_based" in strategies else strategies[0])
+    baseline = args.baseline or (
+        "history_based" if "history_based" in strategies else strategies[0]
+    )
     progress = _progress_bar(args, len(strategies) * args.replications)
     try:
         result = run_comparison(
-            scenario, strategies, replications=args.replications, months=args.months,
-            seed=args.seed, workers=args.workers, baseline=baseline,
+            scenario,
+            strategies,
+            replications=args.replications,
+            months=args.months,
+            seed=args.seed,
+            workers=args.workers,
+            baseline=baseline,
             progress=progress.update if progress else None,
         )
     finally:
@@ -155,22 +183,28 @@ def _compare(args) -> int:
             progress.close()
 
     manifest = base_manifest("compare")
-    manifest.update({
-        "strategies": result.strategies,
-        "baseline": result.baseline,
-        "replications": args.replications,
-        "months": args.months,
-        "root_seed": args.seed,
-        "replication_seeds": result.seeds,
-        "seed_scheme": "numpy SeedSequence(root_seed, spawn_key=(replication,))",
-        "workers": args.workers,
-        "scenario_file": str(args.scenario) if args.scenario else None,
-        "team": {"path": str(args.team), "format": args.format} if args.team else None,
-        "scenario": scenario.to_dict(),
-        "provenance": provenance,
-        "timings": {"simulate_seconds": result.seconds,
-                    "total_seconds_before_write": time.time() - started},
-    })
+    manifest.update(
+        {
+            "strategies": result.strategies,
+            "baseline": result.baseline,
+            "replications": args.replications,
+            "months": args.months,
+            "root_seed": args.seed,
+            "replication_seeds": result.seeds,
+            "seed_scheme": "numpy SeedSequence(root_seed, spawn_key=(replication,))",
+            "workers": args.workers,
+            "scenario_file": str(args.scenario) if args.scenario else None,
+            "team": {"path": str(args.team), "format": args.format}
+            if args.team
+            else None,
+            "scenario": scenario.to_dict(),
+            "provenance": provenance,
+            "timings": {
+                "simulate_seconds": result.seconds,
+                "total_seconds_before_write": time.time() - started,
+            },
+        }
+    )
     write_comparison(result, out_dir, manifest, figures=not args.no_figures)
     print(format_table(result))
     if not args.quiet:
@@ -183,7 +217,9 @@ def _strategy_list(text: str | None, builtins: list[str]) -> list[str]:
         return list(builtins)
     names = [part.strip() for part in text.split(",")]
     if not all(names):
-        raise OptionError(f"--strategies: empty name in {text!r}; separate names with commas")
+        raise OptionError(
+            f"--strategies: empty name in {text!r}; separate names with commas"
+        )
     from strategies import get_strategy
 
     for name in names:
@@ -195,9 +231,8 @@ def _scenario_from_team(args, scenario):
     from sim.teamdata import FORMATS, read_team, scenario_from_team
 
     if args.format not in FORMATS:
-        raise OptionError(
-            f"--format: unknown format {args.format!r}; valid: {', '.join(sorted(FORMATS))}"
-        )
+        valid = ", ".join(sorted(FORMATS))
+        raise OptionError(f"--format: unknown format {args.format!r}; valid: {valid}")
     # Reading logs its notes (what was dropped or changed, with counts).
     team = read_team(args.team, args.format)
     scenario, provenance = scenario_from_team(team, scenario)

@@ -96,7 +96,10 @@ def run_comparison(
     if seed < 0:
         raise OptionError(f"--seed: must be >= 0 (got {seed})")
     instances = [get_strategy(s) for s in strategies]
-    names = [_strategy_label(spec, inst) for spec, inst in zip(strategies, instances)]
+    names = [
+        _strategy_label(spec, inst)
+        for spec, inst in zip(strategies, instances, strict=True)
+    ]
     if len(set(names)) != len(names):
         raise OptionError(f"--strategies: each strategy may appear once (got {names})")
     baseline = baseline or names[0]
@@ -110,7 +113,10 @@ def run_comparison(
     tasks = _plan_tasks(strategies, instances, names, replications, workers)
     logger.info(
         "comparing %d strategies x %d replications = %d runs of %d months",
-        len(names), replications, len(names) * replications, months,
+        len(names),
+        replications,
+        len(names) * replications,
+        months,
     )
     started = time.perf_counter()
     outputs = _execute(tasks, scenario, seeds, months, workers, progress)
@@ -186,44 +192,77 @@ def _assemble(outputs, names, baseline, seeds, seconds) -> ComparisonResult:
     for out in outputs:
         count = len(out["seeds"])
         replication = np.arange(out["start"], out["start"] + count)
-        frame = pd.DataFrame({"strategy": out["strategy"], "replication": replication,
-                              "seed": np.asarray(out["seeds"], dtype=np.int64)})
+        frame = pd.DataFrame(
+            {
+                "strategy": out["strategy"],
+                "replication": replication,
+                "seed": np.asarray(out["seeds"], dtype=np.int64),
+            }
+        )
         for metric in RUN_METRICS:
             frame[metric] = out["runs"][metric]
         run_frames.append(frame)
 
         months = out["monthly"]["revenue"].shape[1]
-        monthly = pd.DataFrame({
-            "strategy": out["strategy"],
-            "replication": np.repeat(replication, months),
-            "month": np.tile(np.arange(months), count),
-        })
+        monthly = pd.DataFrame(
+            {
+                "strategy": out["strategy"],
+                "replication": np.repeat(replication, months),
+                "month": np.tile(np.arange(months), count),
+            }
+        )
         for metric in MONTHLY_METRICS:
             monthly[metric] = out["monthly"][metric].reshape(-1)
         monthly_frames.append(monthly)
 
         samples = out["attainment"]
         rows, cols = np.nonzero(np.isfinite(samples))
-        attainment_frames.append(pd.DataFrame({
-            "strategy": out["strategy"],
-            "replication": replication[rows],
-            "attainment": samples[rows, cols],
-        }))
+        attainment_frames.append(
+            pd.DataFrame(
+                {
+                    "strategy": out["strategy"],
+                    "replication": replication[rows],
+                    "attainment": samples[rows, cols],
+                }
+            )
+        )
         for r, month, seat, old, new, trigger in out["changes"]:
-            change_rows.append((out["strategy"], int(replication[r]), month, seat, old, new,
-                                trigger))
+            change_rows.append(
+                (out["strategy"], int(replication[r]), month, seat, old, new, trigger)
+            )
 
     order = {name: i for i, name in enumerate(names)}
     runs = _ordered(pd.concat(run_frames, ignore_index=True), order, ["replication"])
-    monthly = _ordered(pd.concat(monthly_frames, ignore_index=True), order,
-                       ["replication", "month"])
+    monthly = _ordered(
+        pd.concat(monthly_frames, ignore_index=True), order, ["replication", "month"]
+    )
     attainment = pd.concat(attainment_frames, ignore_index=True)
-    changes = pd.DataFrame(change_rows, columns=["strategy", "replication", "month", "seat",
-                                                 "old_quota", "new_quota", "trigger"])
+    changes = pd.DataFrame(
+        change_rows,
+        columns=[
+            "strategy",
+            "replication",
+            "month",
+            "seat",
+            "old_quota",
+            "new_quota",
+            "trigger",
+        ],
+    )
     summary = summarise(runs, names)
     differences = paired_differences(runs, names, baseline)
-    return ComparisonResult(runs, monthly, attainment, changes, summary, differences,
-                            list(names), baseline, list(seeds), seconds)
+    return ComparisonResult(
+        runs,
+        monthly,
+        attainment,
+        changes,
+        summary,
+        differences,
+        list(names),
+        baseline,
+        list(seeds),
+        seconds,
+    )
 
 
 def _ordered(frame: pd.DataFrame, order: dict, keys: list[str]) -> pd.DataFrame:
@@ -232,7 +271,9 @@ def _ordered(frame: pd.DataFrame, order: dict, keys: list[str]) -> pd.DataFrame:
     return frame.drop(columns="_order").reset_index(drop=True)
 
 
-def confidence_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+def confidence_interval(
+    values: np.ndarray, level: float = 0.95
+) -> tuple[float, float, float]:
     """Return mean and Student-t confidence interval of the finite values."""
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
@@ -241,8 +282,10 @@ def confidence_interval(values: np.ndarray, level: float = 0.95) -> tuple[float,
     mean = float(values.mean())
     if values.size < 2:
         return (mean, math.nan, math.nan)
-    half = stats.t.ppf(0.5 + level / 2, values.size - 1) * values.std(ddof=1) / math.sqrt(
-        values.size
+    half = (
+        stats.t.ppf(0.5 + level / 2, values.size - 1)
+        * values.std(ddof=1)
+        / math.sqrt(values.size)
     )
     return (mean, mean - half, mean + half)
 

@@ -67,9 +67,11 @@ def _expectancy(inputs, settings, curve, beta):
     done = inputs.done[..., None]
     pay, chance = curve.expected_payout(done, mean, sigma)
 
-    share = np.asarray(inputs.months_left_share)[..., None] if np.ndim(
-        inputs.months_left_share
-    ) else inputs.months_left_share
+    share = (
+        np.asarray(inputs.months_left_share)[..., None]
+        if np.ndim(inputs.months_left_share)
+        else inputs.months_left_share
+    )
     goal = settings.goal_commitment * inputs.morale[..., None] * chance
     cost = settings.cost * 0.5 * grid**2 * (1.0 + inputs.fatigue[..., None]) * share
     ratchet = (

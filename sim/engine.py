@@ -32,9 +32,9 @@ from sim.effort import EffortInputs, choose_effort
 from sim.errors import StrategyError
 from sim.market import (
     REGIMES,
+    next_regime,
     regime_multipliers,
     season_weights,
-    next_regime,
     step_territory,
 )
 from sim.metrics import MonthlyRecord, RunRecorder
@@ -145,9 +145,13 @@ class TeamBatch:
             * self.season[None, None, :]
         )
         usable = present & (ramp_then > 0)
-        ratio = np.where(usable, self.sales_history[..., prior] / np.maximum(expected, 1e-12), 0)
+        ratio = np.where(
+            usable, self.sales_history[..., prior] / np.maximum(expected, 1e-12), 0
+        )
         count = usable.sum(axis=-1)
-        self.skill_belief = np.where(count > 0, ratio.sum(axis=-1) / np.maximum(count, 1), 1.0)
+        self.skill_belief = np.where(
+            count > 0, ratio.sum(axis=-1) / np.maximum(count, 1), 1.0
+        )
 
     # -- the month ------------------------------------------------------------
 
@@ -210,8 +214,14 @@ class TeamBatch:
 
         if t >= self.warmup:
             self.recorder.record(
-                t - self.warmup, record, sales=sales, pay=pay, headcount=headcount, exits=exits,
-                attainment=attainment, period_end=period_end,
+                t - self.warmup,
+                record,
+                sales=sales,
+                pay=pay,
+                headcount=headcount,
+                exits=exits,
+                attainment=attainment,
+                period_end=period_end,
             )
         self.tenure = np.where(self.active, self.tenure + 1, self.tenure)
         self.clock += 1
@@ -228,7 +238,9 @@ class TeamBatch:
     def _refresh_potential_estimate(self, month: int) -> None:
         error = self.streams.monthly("manager", "normal", 2, month)[:, 0]
         sigma = self.scenario.manager.potential_error
-        self.potential_estimate = np.exp(self.log_potential + self.deviation + sigma * error)
+        self.potential_estimate = np.exp(
+            self.log_potential + self.deviation + sigma * error
+        )
 
     def _start_period(self, t: int, record: MonthlyRecord) -> None:
         fiscal_month = t % 12
@@ -236,7 +248,9 @@ class TeamBatch:
         period_weight = self.season[months].sum() / 12.0
         previous_team_quota = self.team_quota.copy()
         self.team_quota = (
-            self.annual_target * period_weight * (1 + self.scenario.quota.over_assignment)
+            self.annual_target
+            * period_weight
+            * (1 + self.scenario.quota.over_assignment)
         )
         previous_quota = self.quota.copy()
         previous_measured = self.measured.copy()
@@ -283,7 +297,9 @@ class TeamBatch:
             quota = quota * np.where(view.ramping, view.ramp_share, 1.0)
         totals = quota.sum(axis=1, keepdims=True)
         fallback = self.active / np.maximum(self.active.sum(axis=1, keepdims=True), 1)
-        share = np.where(totals > 0, quota / np.where(totals > 0, totals, 1.0), fallback)
+        share = np.where(
+            totals > 0, quota / np.where(totals > 0, totals, 1.0), fallback
+        )
         return share * self.team_quota[:, None]
 
     def _write_quota_history(self, t: int) -> None:
@@ -341,7 +357,9 @@ class TeamBatch:
         """Expected sales this month at normal effort, before luck."""
         s = self.scenario
         trend = (1 + s.market.growth_per_year) ** (t / 12.0)
-        market = self.regime_multiplier[self.regime][:, None] * self.season[t % 12] * trend
+        market = (
+            self.regime_multiplier[self.regime][:, None] * self.season[t % 12] * trend
+        )
         return (
             s.team.sales_per_rep_month
             * self.potential()
@@ -354,7 +372,9 @@ class TeamBatch:
 
     # -- 3. effort ------------------------------------------------------------
 
-    def _choose_effort(self, t: int, expected: np.ndarray, month_in_period: int) -> None:
+    def _choose_effort(
+        self, t: int, expected: np.ndarray, month_in_period: int
+    ) -> None:
         s = self.scenario
         fiscal_month = t % 12
         period_start = fiscal_month - month_in_period
@@ -405,7 +425,9 @@ class TeamBatch:
 
     def _coach(self, manager) -> None:
         """Coach the reps furthest behind pace among those not yet given up."""
-        elapsed = self._season_share_elapsed(self.clock, self.clock % self.period_months + 1)
+        elapsed = self._season_share_elapsed(
+            self.clock, self.clock % self.period_months + 1
+        )
         quota = np.where(self.measured, self.quota, np.inf)
         pace = self.period_sales / (quota * elapsed)
         # Coaching helps middle performers most (CEB/SEC): skip reps far behind.
@@ -431,9 +453,11 @@ class TeamBatch:
             return
         quota = np.asarray(revision.quotas, dtype=float)
         name = self.strategy.name
-        if quota.shape != self.quota.shape or not np.isfinite(quota).all() or (
-            quota < 0
-        ).any():
+        if (
+            quota.shape != self.quota.shape
+            or not np.isfinite(quota).all()
+            or (quota < 0).any()
+        ):
             raise StrategyError(f"strategy {name!r} returned invalid revised quotas")
         before, after = self.quota.sum(axis=1), quota.sum(axis=1)
         if not np.allclose(before, after, rtol=1e-9, atol=1e-6):
@@ -446,10 +470,18 @@ class TeamBatch:
         changed = np.abs(quota - self.quota) > 1e-6 * np.maximum(self.quota, 1.0)
         for r, n in zip(*np.nonzero(changed), strict=True):
             self.change_log.append(
-                (int(r), t - self.warmup, int(n), float(self.quota[r, n]), float(quota[r, n]),
-                 trigger[r])
+                (
+                    int(r),
+                    t - self.warmup,
+                    int(n),
+                    float(self.quota[r, n]),
+                    float(quota[r, n]),
+                    trigger[r],
+                )
             )
-        self.morale = morale_rules.on_revision(self, changed & self.active, trigger != "")
+        self.morale = morale_rules.on_revision(
+            self, changed & self.active, trigger != ""
+        )
         record.quota_changes = changed & self.active
         self.quota = quota
         self._write_remaining_quota_history(t)
@@ -465,14 +497,20 @@ class TeamBatch:
         monthly_ote = pay.ote_per_year / 12.0
         incentive_per_period = monthly_ote * (1 - pay.base_share) * self.period_months
         attainment = np.divide(
-            self.period_sales, self.quota, out=np.zeros_like(self.quota),
+            self.period_sales,
+            self.quota,
+            out=np.zeros_like(self.quota),
             where=self.measured,
         )
         earned = self.curve.payout(attainment) * incentive_per_period
-        increment = np.where(self.measured, np.maximum(earned - self.paid_variable, 0), 0)
+        increment = np.where(
+            self.measured, np.maximum(earned - self.paid_variable, 0), 0
+        )
         self.paid_variable = self.paid_variable + increment
         # Reps without a quota this period are paid their target incentive pro rata.
-        guarantee = np.where(self.active & ~self.measured, monthly_ote * (1 - pay.base_share), 0)
+        guarantee = np.where(
+            self.active & ~self.measured, monthly_ote * (1 - pay.base_share), 0
+        )
         base = np.where(self.active, monthly_ote * pay.base_share, 0.0)
         return increment, base + increment + guarantee
 
@@ -488,7 +526,9 @@ class TeamBatch:
             )
         self.morale = morale_rules.monthly(self, draws, period_end)
         m = self.scenario.morale
-        self.fatigue = m.fatigue_decay * self.fatigue + np.maximum(self.effort - 1.0, 0.0)
+        self.fatigue = m.fatigue_decay * self.fatigue + np.maximum(
+            self.effort - 1.0, 0.0
+        )
         self._update_skill_belief(sales)
         if period_end:
             self.last_attainment = attainment
@@ -500,11 +540,15 @@ class TeamBatch:
         rate = 1.0 - 0.5 ** (1.0 / s.manager.skill_half_life_months)
         ramp_now = ramp(self.tenure, s)
         market = self.regime_multiplier[self.regime][:, None] * self.season[t % 12]
-        expected = s.team.sales_per_rep_month * self.potential_estimate * ramp_now * market
+        expected = (
+            s.team.sales_per_rep_month * self.potential_estimate * ramp_now * market
+        )
         observed = sales / np.maximum(expected, 1e-12)
         update = self.active & (ramp_now > 0)
         self.skill_belief = np.where(
-            update, self.skill_belief + rate * (observed - self.skill_belief), self.skill_belief
+            update,
+            self.skill_belief + rate * (observed - self.skill_belief),
+            self.skill_belief,
         )
 
     # -- 8. attrition ---------------------------------------------------------

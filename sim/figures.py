@@ -49,7 +49,9 @@ def plot_attainment(attainment: pd.DataFrame, strategies, path: Path) -> None:
     """Plot the distribution of rep-period attainment per strategy."""
     fig, ax = plt.subplots(figsize=(10, 5))
     data = [
-        np.clip(attainment.loc[attainment["strategy"] == n, "attainment"].to_numpy(), 0, 3)
+        np.clip(
+            attainment.loc[attainment["strategy"] == n, "attainment"].to_numpy(), 0, 3
+        )
         for n in strategies
     ]
     data = [d if d.size else np.array([np.nan]) for d in data]
@@ -69,5 +71,9 @@ def _band(values: np.ndarray):
     with np.errstate(all="ignore"):
         mean = np.nanmean(values, axis=0)
         sd = np.nanstd(values, axis=0, ddof=1)
-        half = stats.t.ppf(0.975, np.maximum(count - 1, 1)) * sd / np.sqrt(np.maximum(count, 1))
+        half = (
+            stats.t.ppf(0.975, np.maximum(count - 1, 1))
+            * sd
+            / np.sqrt(np.maximum(count, 1))
+        )
     return mean, mean - half, mean + half

@@ -60,8 +60,9 @@ def step_territory(
 ) -> np.ndarray:
     """Advance the AR(1) log-potential deviation of every territory one month."""
     updated = market.territory_rho * deviation + market.territory_sigma * shock
-    cut = market.account_loss_low + (
-        market.account_loss_high - market.account_loss_low
-    ) * loss_size
+    cut = (
+        market.account_loss_low
+        + (market.account_loss_high - market.account_loss_low) * loss_size
+    )
     lost = loss_event < market.account_loss_probability
     return np.where(lost, updated + np.log1p(-np.minimum(cut, 0.99)), updated)

@@ -128,7 +128,9 @@ class RunRecorder:
         }
         self.year_variable_pay = np.zeros((r, batch.seats))
 
-    def record(self, t, record, *, sales, pay, headcount, exits, attainment, period_end):
+    def record(
+        self, t, record, *, sales, pay, headcount, exits, attainment, period_end
+    ):
         """Store one month's metrics."""
         b = self.batch
         m = self.monthly
@@ -147,7 +149,9 @@ class RunRecorder:
         elapsed = b._season_share_elapsed(clock, clock % b.period_months + 1)
         measured = b.measured & headcount
         pace = np.where(
-            measured, b.period_sales / (np.where(measured, b.quota, 1.0) * elapsed), np.nan
+            measured,
+            b.period_sales / (np.where(measured, b.quota, 1.0) * elapsed),
+            np.nan,
         )
         if period_end:
             pace = attainment
@@ -180,7 +184,9 @@ class RunRecorder:
         totals["filled_months"] += record.filled_vacancy_months.sum(axis=1)
         from sim.team import ramp
 
-        totals["ramp_lost"] += np.where(headcount, 1.0 - ramp(b.tenure, s), 0.0).sum(axis=1)
+        totals["ramp_lost"] += np.where(headcount, 1.0 - ramp(b.tenure, s), 0.0).sum(
+            axis=1
+        )
         totals["give_up"] += gave_up.sum(axis=1)
         totals["measured_months"] += (b.measured & headcount).sum(axis=1)
         totals["sales"] += team_sales
@@ -211,9 +217,13 @@ class RunRecorder:
         sales = b.sales_history[..., year].sum(axis=-1)
         quota = b.quota_history[..., year].sum(axis=-1)
         valid = full_year & (quota > 0)
-        self.annual_attainment.append(np.where(valid, sales / np.where(valid, quota, 1), np.nan))
+        self.annual_attainment.append(
+            np.where(valid, sales / np.where(valid, quota, 1), np.nan)
+        )
         incentive = b.scenario.pay.ote_per_year * (1 - b.scenario.pay.base_share)
-        self.annual_payout.append(np.where(valid, self.year_variable_pay / incentive, np.nan))
+        self.annual_payout.append(
+            np.where(valid, self.year_variable_pay / incentive, np.nan)
+        )
         self.year_variable_pay = np.zeros_like(self.year_variable_pay)
 
     def run_metrics(self) -> dict[str, np.ndarray]:
@@ -230,7 +240,8 @@ class RunRecorder:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             result = {
-                "completion_rate": totals["sales"] / np.maximum(totals["target"], 1e-12),
+                "completion_rate": totals["sales"]
+                / np.maximum(totals["target"], 1e-12),
                 "share_at_quota": _share_at_least(stacked, 1.0),
                 "mean_attainment": np.nanmean(stacked, axis=1),
                 "median_attainment": masked_median(stacked, np.isfinite(stacked)),
@@ -239,15 +250,20 @@ class RunRecorder:
                 "annual_share_at_quota": _share_at_least(annual, 1.0),
                 "annual_median_attainment": masked_median(annual, np.isfinite(annual)),
                 "morale": np.nanmean(self.monthly["morale"], axis=1),
-                "morale_low_share": np.nanmean(self.monthly["morale_low_share"], axis=1),
-                "attrition_rate": (totals["voluntary"] + totals["involuntary"]) * per_year,
+                "morale_low_share": np.nanmean(
+                    self.monthly["morale_low_share"], axis=1
+                ),
+                "attrition_rate": (totals["voluntary"] + totals["involuntary"])
+                * per_year,
                 "voluntary_attrition": totals["voluntary"] * per_year,
                 "involuntary_attrition": totals["involuntary"] * per_year,
                 "regretted_attrition": totals["regretted"] * per_year,
                 "vacancy_months": totals["vacancy_months"],
                 "mean_vacancy_duration": np.divide(
-                    totals["filled_months"], totals["filled"],
-                    out=np.full(b.replications, np.nan), where=totals["filled"] > 0,
+                    totals["filled_months"],
+                    totals["filled"],
+                    out=np.full(b.replications, np.nan),
+                    where=totals["filled"] > 0,
                 ),
                 "ramp_months_lost": totals["ramp_lost"],
                 "revenue": totals["sales"],
@@ -256,10 +272,12 @@ class RunRecorder:
                 "payout_p90_ratio": masked_quantile(payout, np.isfinite(payout), 0.9),
                 "quota_burden_gini": _mean_of(self.burden_gini, b),
                 "quota_volatility": _mean_of(self.volatility, b),
-                "quota_changes": totals["quota_changes"] / np.maximum(totals["headcount"], 1)
+                "quota_changes": totals["quota_changes"]
+                / np.maximum(totals["headcount"], 1)
                 * 12.0,
                 "attainment_potential_corr": _mean_of(self.potential_corr, b),
-                "give_up_rate": totals["give_up"] / np.maximum(totals["measured_months"], 1),
+                "give_up_rate": totals["give_up"]
+                / np.maximum(totals["measured_months"], 1),
                 "fatigue": np.nanmean(self.monthly["fatigue"], axis=1),
             }
         return result
@@ -278,7 +296,9 @@ def gini(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     x = np.where(valid, x, 0.0)
     total = x.sum(axis=1)
     weighted = ((2 * rank - n[:, None] - 1) * x).sum(axis=1)
-    return np.divide(weighted, n * total, out=np.full(len(n), np.nan), where=(n > 1) & (total > 0))
+    return np.divide(
+        weighted, n * total, out=np.full(len(n), np.nan), where=(n > 1) & (total > 0)
+    )
 
 
 def _attainment_stats(m, t, values, mask) -> None:
@@ -314,7 +334,9 @@ def _masked_corr(x, y, mask) -> np.ndarray:
     dy = np.where(mask, y - ym[:, None], 0.0)
     cov = (dx * dy).sum(axis=1)
     scale = np.sqrt((dx**2).sum(axis=1) * (dy**2).sum(axis=1))
-    return np.divide(cov, scale, out=np.full(len(n), np.nan), where=(n > 2) & (scale > 0))
+    return np.divide(
+        cov, scale, out=np.full(len(n), np.nan), where=(n > 2) & (scale > 0)
+    )
 
 
 def _nanmean_rows(values) -> np.ndarray:

@@ -29,7 +29,9 @@ def monthly(batch, draws, period_end: bool) -> np.ndarray:
     """Return morale after this month's pace, fatigue and noise (R, N)."""
     m = batch.scenario.morale
     baseline = batch.scenario.team.morale_mean
-    elapsed = batch._season_share_elapsed(batch.clock, batch.clock % batch.period_months + 1)
+    elapsed = batch._season_share_elapsed(
+        batch.clock, batch.clock % batch.period_months + 1
+    )
     quota = np.where(batch.measured, batch.quota, 1.0)
     pace = batch.period_sales / (quota * elapsed)
     pace_term = np.where(batch.measured, np.tanh((pace - 1.0) / PACE_SCALE), 0.0)
@@ -41,10 +43,14 @@ def monthly(batch, draws, period_end: bool) -> np.ndarray:
         - m.fatigue_weight * batch.fatigue
         + m.noise * draws["morale_noise"]
     )
-    return np.where(batch.active, np.clip(batch.morale + change, 0.0, 1.0), batch.morale)
+    return np.where(
+        batch.active, np.clip(batch.morale + change, 0.0, 1.0), batch.morale
+    )
 
 
-def on_new_quotas(batch, previous_quota, previous_team_quota, same_rep, t) -> np.ndarray:
+def on_new_quotas(
+    batch, previous_quota, previous_team_quota, same_rep, t
+) -> np.ndarray:
     """Return morale after reps see new quotas: fairness and ratchet shocks."""
     m = batch.scenario.morale
     draws = batch.streams.monthly("sales", "normal", 3, t)
@@ -58,11 +64,16 @@ def on_new_quotas(batch, previous_quota, previous_team_quota, same_rep, t) -> np
 
     beat = np.nan_to_num(batch.last_attainment, nan=0.0) > 1.0
     team_rise = np.divide(
-        batch.team_quota, previous_team_quota,
-        out=np.ones_like(batch.team_quota), where=previous_team_quota > 0,
+        batch.team_quota,
+        previous_team_quota,
+        out=np.ones_like(batch.team_quota),
+        where=previous_team_quota > 0,
     )
     own_rise = np.divide(
-        batch.quota, previous_quota, out=np.ones_like(batch.quota), where=previous_quota > 0
+        batch.quota,
+        previous_quota,
+        out=np.ones_like(batch.quota),
+        where=previous_quota > 0,
     )
     excess = np.maximum(own_rise / team_rise[:, None] - 1.0, 0.0)
     ratchet_change = -m.ratchet_cost * excess / RATCHET_UNIT
@@ -89,11 +100,16 @@ def relative_quota_change(
     scores 0. NaN where the seat had a different rep or no quota.
     """
     old = np.divide(
-        previous_quota, previous_team_quota[:, None],
-        out=np.zeros_like(previous_quota), where=previous_team_quota[:, None] > 0,
+        previous_quota,
+        previous_team_quota[:, None],
+        out=np.zeros_like(previous_quota),
+        where=previous_team_quota[:, None] > 0,
     )
     new = np.divide(
-        quota, team_quota[:, None], out=np.zeros_like(quota), where=team_quota[:, None] > 0
+        quota,
+        team_quota[:, None],
+        out=np.zeros_like(quota),
+        where=team_quota[:, None] > 0,
     )
     change = np.abs(np.divide(new, old, out=np.ones_like(new), where=old > 0) - 1.0)
     return np.where(same_rep & (old > 0), change, np.nan)

@@ -3,9 +3,8 @@
 A :class:`ManagerView` carries observable information only: sales and quota history,
 tenure, current-period progress, the pipeline as reps report it, territory potential
 with estimation error and a skill belief learned from sales. It holds no reference to
-the engine, and its arrays are read-only views of observable quantities only, so a strategy
-cannot reach the true
-skill, true potential or morale of any rep.
+the engine, and its arrays are read-only views of observable quantities only, so a
+strategy cannot reach the true skill, true potential or morale of any rep.
 
 Every array has a leading replication axis ``R`` and a seat axis ``N``.
 """

@@ -30,8 +30,15 @@ logger = logging.getLogger(__name__)
 PACKAGES = ("quotalab", "mesa", "numpy", "pandas", "scipy", "pyarrow", "matplotlib")
 
 # How each headline metric is shown in the table: a label and a formatter.
-PERCENT = ("completion_rate", "share_at_quota", "attrition_rate", "regretted_attrition",
-           "voluntary_attrition", "involuntary_attrition", "morale_low_share")
+PERCENT = (
+    "completion_rate",
+    "share_at_quota",
+    "attrition_rate",
+    "regretted_attrition",
+    "voluntary_attrition",
+    "involuntary_attrition",
+    "morale_low_share",
+)
 
 
 def default_out_dir(command: str = "compare") -> Path:
@@ -82,11 +89,17 @@ def git_commit() -> dict[str, object]:
     try:
         commit = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=10, check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, timeout=10, check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "dirty": None}
@@ -104,8 +117,9 @@ def machine() -> dict[str, object]:
 
 def write_json(path: Path, data: dict) -> None:
     """Write JSON with stable formatting; NaN becomes null."""
-    path.write_text(json.dumps(_plain(data), indent=2, sort_keys=False) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(_plain(data), indent=2, sort_keys=False) + "\n", encoding="utf-8"
+    )
 
 
 def _plain(value):
@@ -122,7 +136,9 @@ def _plain(value):
     return value
 
 
-def write_comparison(result, out_dir: Path, manifest: dict, figures: bool = True) -> Path:
+def write_comparison(
+    result, out_dir: Path, manifest: dict, figures: bool = True
+) -> Path:
     """Write a comparison's files into ``out_dir`` atomically; return the folder."""
     from sim.figures import plot_attainment, plot_headlines
 
@@ -135,9 +151,14 @@ def write_comparison(result, out_dir: Path, manifest: dict, figures: bool = True
         result.changes.to_csv(staging / "changes.csv", index=False)
         if figures:
             (staging / "figures").mkdir()
-            plot_headlines(result.monthly, result.strategies, staging / "figures" / "headlines.png")
-            plot_attainment(result.attainment, result.strategies,
-                            staging / "figures" / "attainment.png")
+            plot_headlines(
+                result.monthly, result.strategies, staging / "figures" / "headlines.png"
+            )
+            plot_attainment(
+                result.attainment,
+                result.strategies,
+                staging / "figures" / "attainment.png",
+            )
         manifest = dict(manifest)
         manifest.setdefault("timings", {})["write_seconds"] = (
             datetime.now(UTC) - started
@@ -175,7 +196,8 @@ def format_value(metric: str, value: float) -> str:
 
 def format_interval(metric: str, mean: float, low: float, high: float) -> str:
     """Format ``mean [low, high]`` for the table."""
-    return f"{format_value(metric, mean)} [{format_value(metric, low)}, {format_value(metric, high)}]"
+    low_text, high_text = format_value(metric, low), format_value(metric, high)
+    return f"{format_value(metric, mean)} [{low_text}, {high_text}]"
 
 
 def format_difference(metric: str, mean: float, low: float, high: float) -> str:
@@ -183,15 +205,21 @@ def format_difference(metric: str, mean: float, low: float, high: float) -> str:
     if not np.isfinite(mean):
         return "n/a"
     if metric in PERCENT:
+
         def pts(v):
             return f"{100 * v:+.1f}" if np.isfinite(v) else "n/a"
+
         return f"{pts(mean)} pts [{pts(low)}, {pts(high)}]"
     if metric in ("revenue", "pay_cost"):
+
         def mil(v):
             return f"{v / 1e6:+,.2f}M" if np.isfinite(v) else "n/a"
+
         return f"{mil(mean)} [{mil(low)}, {mil(high)}]"
+
     def num(v):
         return f"{v:+.3f}" if np.isfinite(v) else "n/a"
+
     return f"{num(mean)} [{num(low)}, {num(high)}]"
 
 
@@ -199,9 +227,11 @@ def format_table(result, metrics=HEADLINE_METRICS) -> str:
     """Return the comparison as text: means with 95% intervals, then differences."""
     lines = [f"Mean over {len(result.seeds)} replications [95% confidence interval]"]
     lines += _grid(
-        result.summary, metrics, lambda m, row: format_interval(
+        result.summary,
+        metrics,
+        lambda m, row: format_interval(
             m, row[f"{m}_mean"], row[f"{m}_ci_low"], row[f"{m}_ci_high"]
-        )
+        ),
     )
     lines.append("")
     lines.append(
@@ -210,16 +240,21 @@ def format_table(result, metrics=HEADLINE_METRICS) -> str:
     )
     others = result.differences[result.differences["strategy"] != result.baseline]
     lines += _grid(
-        others, metrics, lambda m, row: format_difference(
+        others,
+        metrics,
+        lambda m, row: format_difference(
             m, row[f"{m}_mean"], row[f"{m}_ci_low"], row[f"{m}_ci_high"]
-        )
+        ),
     )
     return "\n".join(lines)
 
 
 def _grid(frame, metrics, cell) -> list[str]:
     header = ["strategy", *metrics]
-    rows = [[row["strategy"], *[cell(m, row) for m in metrics]] for _, row in frame.iterrows()]
+    rows = [
+        [row["strategy"], *[cell(m, row) for m in metrics]]
+        for _, row in frame.iterrows()
+    ]
     # One block per metric keeps lines readable in an 88-column terminal.
     lines = []
     width = max(len(str(r[0])) for r in rows) if rows else 8

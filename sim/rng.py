@@ -45,9 +45,13 @@ KINDS = ("normal", "uniform")
 
 def stream_generator(seed: int, stream: str, kind: str = "") -> np.random.Generator:
     """Return the generator of one stream (and draw kind) of a replication seed."""
-    key = (STREAMS.index(stream),) if not kind else (
-        STREAMS.index(stream),
-        KINDS.index(kind) + 1,
+    key = (
+        (STREAMS.index(stream),)
+        if not kind
+        else (
+            STREAMS.index(stream),
+            KINDS.index(kind) + 1,
+        )
     )
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
 
@@ -84,10 +88,14 @@ class BatchStreams:
         """
         key = (stream, kind)
         if key not in self._generators:
-            self._generators[key] = [stream_generator(s, stream, kind) for s in self.seeds]
+            self._generators[key] = [
+                stream_generator(s, stream, kind) for s in self.seeds
+            ]
             self._rows[key] = rows
         elif self._rows[key] != rows:
-            raise ValueError(f"stream {key} was first drawn with {self._rows[key]} rows")
+            raise ValueError(
+                f"stream {key} was first drawn with {self._rows[key]} rows"
+            )
         start = self._block_start.get(key)
         if start is None or not start <= month < start + BLOCK_MONTHS:
             self._advance(key, (month // BLOCK_MONTHS) * BLOCK_MONTHS)

@@ -371,7 +371,9 @@ class MoraleSettings:
 
     reversion: float = setting(0.10, "per month", ASSUMPTION, low=0.0, high=1.0)
     pace_weight: float = setting(
-        0.02, "per month", "Locke & Latham high-performance cycle; " + ASSUMPTION,
+        0.02,
+        "per month",
+        "Locke & Latham high-performance cycle; " + ASSUMPTION,
         low=0.0,
     )
     fairness_weight: float = setting(
@@ -387,7 +389,9 @@ class MoraleSettings:
         0.15, "log-sd", "noise in perceived territory potential", low=0.0
     )
     volatility_cost: float = setting(
-        0.03, "per unexplained quota change", "WorldatWork/BSC 2012; assumption",
+        0.03,
+        "per unexplained quota change",
+        "WorldatWork/BSC 2012; assumption",
         low=0.0,
     )
     triggered_change_discount: float = setting(
@@ -461,7 +465,10 @@ class HiringSettings:
         low=1.0,
     )
     new_hire_skill_shift: float = setting(
-        0.0, "log skill", "mean shift of new hires' skill (assumption)", low=-2.0,
+        0.0,
+        "log skill",
+        "mean shift of new hires' skill (assumption)",
+        low=-2.0,
         high=2.0,
     )
 
@@ -501,7 +508,10 @@ class ManagerSettings:
         high=1.0,
     )
     coaching_decay: float = setting(
-        0.5, "per month", "share of the coaching effect kept each month", low=0.0,
+        0.5,
+        "per month",
+        "share of the coaching effect kept each month",
+        low=0.0,
         high=1.0,
     )
 
@@ -554,7 +564,9 @@ class Scenario:
         for name, values in data.items():
             if name not in SECTIONS:
                 valid = ", ".join(SECTIONS)
-                raise ScenarioError(name, name, f"unknown section; valid: {valid}", source)
+                raise ScenarioError(
+                    name, name, f"unknown section; valid: {valid}", source
+                )
             if not isinstance(values, dict):
                 raise ScenarioError(name, values, "must be a table of settings", source)
             sections[name] = _build_section(name, values, source)
@@ -655,12 +667,16 @@ def _validate_section(name: str, section: Any) -> None:
         meta = spec.metadata
         if meta.get("choices"):
             if value not in meta["choices"]:
-                raise ScenarioError(path, value, f"must be one of {', '.join(meta['choices'])}")
+                raise ScenarioError(
+                    path, value, f"must be one of {', '.join(meta['choices'])}"
+                )
             continue
         if isinstance(value, list):
             for item in value:
                 if not math.isfinite(item) or item < 0:
-                    raise ScenarioError(path, item, "list items must be finite and >= 0")
+                    raise ScenarioError(
+                        path, item, "list items must be finite and >= 0"
+                    )
             continue
         if isinstance(value, str):
             continue
@@ -715,7 +731,9 @@ def _validate_cross_fields(scenario: Scenario) -> None:
     effort = scenario.effort
     if effort.floor >= effort.ceiling:
         raise ScenarioError(
-            "effort.floor", effort.floor, f"must be below effort.ceiling ({effort.ceiling})"
+            "effort.floor",
+            effort.floor,
+            f"must be below effort.ceiling ({effort.ceiling})",
         )
     order = (effort.easy_difficulty, effort.peak_difficulty, effort.give_up_difficulty)
     if not order[0] < order[1] < order[2]:

@@ -96,7 +96,9 @@ def _draw_one(scenario: Scenario, seed: int) -> InitialTeam:
         skill = np.exp(sigma_k * z_skill - 0.5 * sigma_k**2)
         log_potential = sigma_p * z_potential - 0.5 * sigma_p**2
 
-    stationary = market.territory_sigma / np.sqrt(max(1 - market.territory_rho**2, 1e-9))
+    stationary = market.territory_sigma / np.sqrt(
+        max(1 - market.territory_rho**2, 1e-9)
+    )
     deviation = stationary * z_deviation
 
     if team.tenure_months:
@@ -105,7 +107,9 @@ def _draw_one(scenario: Scenario, seed: int) -> InitialTeam:
         tenure = np.floor(tenure_draw * team.tenure_mean_months)
     morale = np.clip(team.morale_mean + team.morale_sd * z_morale, 0.0, 1.0)
 
-    prior_sales = _prior_sales(scenario, skill, log_potential + deviation, tenure, z_prior)
+    prior_sales = _prior_sales(
+        scenario, skill, log_potential + deviation, tenure, z_prior
+    )
     prior_quota = _prior_quota(scenario, prior_sales, z_quota)
     return InitialTeam(
         skill, log_potential, deviation, tenure, morale, prior_sales, prior_quota

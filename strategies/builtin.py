@@ -140,7 +140,9 @@ class Dynamic(HistoryBased):
             open_reps.sum(axis=1), 1
         )
         trigger = np.where(
-            market, "market", np.where(vacancy, "vacancy", np.where(off_pace, "pace", ""))
+            market,
+            "market",
+            np.where(vacancy, "vacancy", np.where(off_pace, "pace", "")),
         )
         trigger = np.where(open_reps.any(axis=1), trigger, "")
         if not (trigger != "").any():
@@ -157,7 +159,9 @@ class Dynamic(HistoryBased):
 
         old_share = _share(remainder)
         forecast_share = _share(forecast)
-        new_remainder = pool * ((1 - self.blend) * old_share + self.blend * forecast_share)
+        new_remainder = pool * (
+            (1 - self.blend) * old_share + self.blend * forecast_share
+        )
         revised = np.where(open_reps, done + new_remainder, quota)
         revised = np.where(closing, done, revised)
 

@@ -14,7 +14,9 @@ REGISTRY: dict[str, type[Strategy]] = {}
 def register(cls: type[Strategy]) -> type[Strategy]:
     """Add a strategy class to the registry under its ``name`` (a class decorator)."""
     if not cls.name:
-        raise ValueError(f"{cls.__qualname__} needs a non-empty 'name' to be registered")
+        raise ValueError(
+            f"{cls.__qualname__} needs a non-empty 'name' to be registered"
+        )
     if not (cls.__doc__ or "").strip():
         raise ValueError(f"strategy {cls.name!r} needs a docstring stating its rule")
     REGISTRY[cls.name] = cls
@@ -37,7 +39,9 @@ def get_strategy(spec: str | Strategy | type[Strategy]) -> Strategy:
     if inspect.isclass(spec) and issubclass(spec, Strategy):
         return spec()
     if not isinstance(spec, str) or not spec:
-        raise StrategyError(f"strategy must be a name or module:attribute (got {spec!r})")
+        raise StrategyError(
+            f"strategy must be a name or module:attribute (got {spec!r})"
+        )
     if spec in REGISTRY:
         return REGISTRY[spec]()
     if ":" not in spec:

@@ -29,7 +29,9 @@ def within(runs, metric, low, high):
     values = runs[metric].dropna().to_numpy()
     mean = values.mean()
     error = 4 * values.std(ddof=1) / np.sqrt(values.size)
-    assert low - error <= mean <= high + error, f"{metric} = {mean:.3f} outside [{low}, {high}]"
+    assert low - error <= mean <= high + error, (
+        f"{metric} = {mean:.3f} outside [{low}, {high}]"
+    )
     return mean
 
 

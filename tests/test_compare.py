@@ -4,8 +4,8 @@ import sys
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT, shared_data
+
 from sim.compare import run_comparison
 from sim.metrics import RUN_METRICS
 from sim.scenario import Scenario
@@ -16,7 +16,10 @@ SMALL = ["--replications", "6", "--months", "12", "--workers", "1", "--no-figure
 def quotalab(*args, cwd=None):
     return subprocess.run(
         [sys.executable, "-m", "sim", *args],
-        capture_output=True, text=True, cwd=cwd or ROOT, timeout=600,
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=600,
     )
 
 
@@ -34,13 +37,20 @@ def test_one_and_two_workers_identical():
 def test_summary_intervals_and_paired_differences():
     scenario = Scenario().replace({"team.seats": 8})
     result = run_comparison(
-        scenario, ["history_based", "equal_split"], replications=20, months=12, seed=1,
+        scenario,
+        ["history_based", "equal_split"],
+        replications=20,
+        months=12,
+        seed=1,
         baseline="history_based",
     )
     summary = result.summary.set_index("strategy")
     for metric in RUN_METRICS:
         for name in ("history_based", "equal_split"):
-            low, mean, high = (summary.loc[name, f"{metric}_{k}"] for k in ("ci_low", "mean", "ci_high"))
+            low, mean, high = (
+                summary.loc[name, f"{metric}_{k}"]
+                for k in ("ci_low", "mean", "ci_high")
+            )
             if pd.notna(low):
                 assert low <= mean <= high, metric
     differences = result.differences.set_index("strategy")
@@ -52,17 +62,40 @@ def test_summary_intervals_and_paired_differences():
 
 def test_compare_writes_complete_folder(tmp_path):
     out = tmp_path / "run"
-    done = quotalab("compare", "--out", str(out), "--strategies", "equal_split,history_based",
-                    "--replications", "5", "--months", "12", "--workers", "1", "--quiet")
+    done = quotalab(
+        "compare",
+        "--out",
+        str(out),
+        "--strategies",
+        "equal_split,history_based",
+        "--replications",
+        "5",
+        "--months",
+        "12",
+        "--workers",
+        "1",
+        "--quiet",
+    )
     assert done.returncode == 0, done.stderr
     assert "completion_rate" in done.stdout
     assert "Paired difference against history_based" in done.stdout
-    for name in ("summary.csv", "runs.parquet", "monthly.parquet", "manifest.json",
-                 "changes.csv", "figures/headlines.png", "figures/attainment.png"):
+    for name in (
+        "summary.csv",
+        "runs.parquet",
+        "monthly.parquet",
+        "manifest.json",
+        "changes.csv",
+        "figures/headlines.png",
+        "figures/attainment.png",
+    ):
         assert (out / name).is_file(), name
     summary = pd.read_csv(out / "summary.csv")
     assert list(summary["strategy"]) == ["equal_split", "history_based"]
-    assert {"completion_rate_mean", "completion_rate_ci_low", "completion_rate_ci_high"} <= set(summary)
+    assert {
+        "completion_rate_mean",
+        "completion_rate_ci_low",
+        "completion_rate_ci_high",
+    } <= set(summary)
     runs = pd.read_parquet(out / "runs.parquet")
     assert len(runs) == 10
     assert runs["seed"].nunique() == 5
@@ -83,26 +116,48 @@ def test_same_seed_identical_files(tmp_path):
         assert done.returncode == 0, done.stderr
         outputs.append(out)
     for name in ("summary.csv", "differences.csv", "changes.csv"):
-        assert (outputs[0] / name).read_bytes() == (outputs[1] / name).read_bytes(), name
+        assert (outputs[0] / name).read_bytes() == (outputs[1] / name).read_bytes(), (
+            name
+        )
     for name in ("runs.parquet", "monthly.parquet"):
-        pd.testing.assert_frame_equal(pd.read_parquet(outputs[0] / name),
-                                      pd.read_parquet(outputs[1] / name))
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(outputs[0] / name), pd.read_parquet(outputs[1] / name)
+        )
     other = tmp_path / "c"
-    assert quotalab("compare", "--out", str(other), "--seed", "8", *SMALL, "--quiet").returncode == 0
-    assert (other / "summary.csv").read_bytes() != (outputs[0] / "summary.csv").read_bytes()
+    assert (
+        quotalab(
+            "compare", "--out", str(other), "--seed", "8", *SMALL, "--quiet"
+        ).returncode
+        == 0
+    )
+    assert (other / "summary.csv").read_bytes() != (
+        outputs[0] / "summary.csv"
+    ).read_bytes()
 
 
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["--strategies", "peanut_butter"], "unknown strategy 'peanut_butter'; valid: equal_split"),
+        (
+            ["--strategies", "peanut_butter"],
+            "unknown strategy 'peanut_butter'; valid: equal_split",
+        ),
         (["--replications", "0"], "--replications: must be >= 1 (got 0)"),
-        (["--replications", "many"], "--replications: must be a whole number (got 'many')"),
+        (
+            ["--replications", "many"],
+            "--replications: must be a whole number (got 'many')",
+        ),
         (["--months", "-3"], "--months: must be >= 1 (got -3)"),
-        (["--team", "tests/data/generic-team", "--format", "salesforce2"], "unknown format 'salesforce2'"),
+        (
+            ["--team", "tests/data/generic-team", "--format", "salesforce2"],
+            "unknown format 'salesforce2'",
+        ),
         (["--team", "no/such/folder"], "no/such/folder"),
         (["--scenario", "no_such.toml"], "--scenario: file not found"),
-        (["--baseline", "dynamic", "--strategies", "equal_split"], "--baseline: 'dynamic' is not among"),
+        (
+            ["--baseline", "dynamic", "--strategies", "equal_split"],
+            "--baseline: 'dynamic' is not among",
+        ),
         (["--format", "adventureworks"], "--format: only applies with --team"),
     ],
 )
@@ -120,7 +175,10 @@ def test_bad_input_one_line_exit_2(tmp_path, args, fragment):
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("[pay]\nthreshold = 2.0\n", "pay.threshold: must be between 0.0 and 0.99 (got 2.0)"),
+        (
+            "[pay]\nthreshold = 2.0\n",
+            "pay.threshold: must be between 0.0 and 0.99 (got 2.0)",
+        ),
         ("[team]\nseats = 'ten'\n", "team.seats: must be a whole number (got 'ten')"),
     ],
 )
@@ -149,7 +207,9 @@ def test_empty_sales_file_rejected(tmp_path):
     team = tmp_path / "team"
     team.mkdir()
     (team / "sales.csv").write_text("rep_id,date,amount\n")
-    done = quotalab("compare", "--team", str(team), "--out", str(tmp_path / "out"), *SMALL)
+    done = quotalab(
+        "compare", "--team", str(team), "--out", str(tmp_path / "out"), *SMALL
+    )
     assert done.returncode == 2
     assert "sales.csv" in done.stderr
     assert "Traceback" not in done.stderr
@@ -157,8 +217,16 @@ def test_empty_sales_file_rejected(tmp_path):
 
 def test_compare_on_shipped_adventureworks_sample(tmp_path):
     out = tmp_path / "aw"
-    done = quotalab("compare", "--team", "sim/data/adventureworks-sample", "--format",
-                    "adventureworks", "--out", str(out), *SMALL)
+    done = quotalab(
+        "compare",
+        "--team",
+        "sim/data/adventureworks-sample",
+        "--format",
+        "adventureworks",
+        "--out",
+        str(out),
+        *SMALL,
+    )
     assert done.returncode == 0, done.stderr
     assert "From the data" in done.stderr
     assert "team.seats: data: 14 reps" in done.stderr
@@ -174,11 +242,24 @@ def test_compare_on_shipped_adventureworks_sample(tmp_path):
 def test_compare_on_adventureworks_public_data(tmp_path):
     path = shared_data("adventureworks-oltp-sales")
     out = tmp_path / "aw"
-    done = quotalab("compare", "--team", str(path), "--format", "adventureworks",
-                    "--out", str(out), *SMALL)
+    done = quotalab(
+        "compare",
+        "--team",
+        str(path),
+        "--format",
+        "adventureworks",
+        "--out",
+        str(out),
+        *SMALL,
+    )
     assert done.returncode == 0, done.stderr
     assert "From the data" in done.stderr
     runs = pd.read_parquet(out / "runs.parquet")
-    assert set(runs["strategy"]) == {"equal_split", "history_based", "capability_weighted",
-                                     "territory_potential", "dynamic"}
+    assert set(runs["strategy"]) == {
+        "equal_split",
+        "history_based",
+        "capability_weighted",
+        "territory_potential",
+        "dynamic",
+    }
     assert (runs["revenue"] > 0).all()

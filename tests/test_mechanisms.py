@@ -25,10 +25,14 @@ def test_expected_payout_matches_monte_carlo():
     for done, mean, sigma in [(0.2, 0.7, 0.3), (1.1, 0.4, 0.5), (0.0, 1.0, 0.1)]:
         remaining = mean * np.exp(sigma * rng.standard_normal(n) - sigma**2 / 2)
         simulated = curve.payout(done + remaining)
-        exact, chance = curve.expected_payout(np.array(done), np.array(mean), np.array(sigma))
+        exact, chance = curve.expected_payout(
+            np.array(done), np.array(mean), np.array(sigma)
+        )
         tolerance = 4 * simulated.std() / np.sqrt(n)
         assert abs(float(exact) - simulated.mean()) < tolerance
-        assert abs(float(chance) - (done + remaining >= 1).mean()) < 4 * 0.5 / np.sqrt(n)
+        assert abs(float(chance) - (done + remaining >= 1).mean()) < 4 * 0.5 / np.sqrt(
+            n
+        )
 
 
 def effort_at(expected_rest, scenario, *, done=0.0, cap=0.0, pass_through=0.0):
@@ -36,11 +40,17 @@ def effort_at(expected_rest, scenario, *, done=0.0, cap=0.0, pass_through=0.0):
     curve = PayCurve.from_settings(settings.pay)
     shape = np.shape(expected_rest)
     inputs = EffortInputs(
-        done=np.full(shape, done), expected_rest=np.asarray(expected_rest, dtype=float),
-        rest_sigma=np.full(shape, 0.17), months_left_share=1.0,
-        morale=np.full(shape, 0.65), fatigue=np.zeros(shape), pass_through=pass_through,
+        done=np.full(shape, done),
+        expected_rest=np.asarray(expected_rest, dtype=float),
+        rest_sigma=np.full(shape, 0.17),
+        months_left_share=1.0,
+        morale=np.full(shape, 0.65),
+        fatigue=np.zeros(shape),
+        pass_through=pass_through,
     )
-    return choose_effort(inputs, settings.effort, curve, settings.sales.effort_elasticity)
+    return choose_effort(
+        inputs, settings.effort, curve, settings.sales.effort_elasticity
+    )
 
 
 def test_expectancy_gives_up_far_from_quota():
@@ -62,8 +72,12 @@ def test_ratchet_foresight_withholds_effort():
     naive = Scenario()
     foresighted = Scenario().replace({"effort.ratchet_foresight": 1.0})
     levels = np.array([[0.9, 1.0, 1.2]])
-    assert (effort_at(levels, foresighted, pass_through=0.6) <= effort_at(levels, naive)).all()
-    assert (effort_at(levels, foresighted, pass_through=0.6) < effort_at(levels, naive)).any()
+    assert (
+        effort_at(levels, foresighted, pass_through=0.6) <= effort_at(levels, naive)
+    ).all()
+    assert (
+        effort_at(levels, foresighted, pass_through=0.6) < effort_at(levels, naive)
+    ).any()
 
 
 def test_piecewise_rule_is_inverted_u():
@@ -92,9 +106,11 @@ def test_season_weights_average_one():
 
 
 def test_forced_downturn_window():
-    market = Scenario().replace(
-        {"market.downturn_start_month": 5, "market.downturn_length_months": 3}
-    ).market
+    market = (
+        Scenario()
+        .replace({"market.downturn_start_month": 5, "market.downturn_length_months": 3})
+        .market
+    )
     regime = np.zeros(4, dtype=int)
     uniform = np.full(4, 0.5)
     assert (next_regime(regime, uniform, 5, market) == 2).all()
@@ -106,7 +122,9 @@ def run_batch(scenario, strategy, seeds, months=24):
 
 
 def test_invariants_hold_every_month(small_scenario):
-    batch = TeamBatch(small_scenario, get_strategy("dynamic"), replication_seeds(3, 20), 24)
+    batch = TeamBatch(
+        small_scenario, get_strategy("dynamic"), replication_seeds(3, 20), 24
+    )
     seats = small_scenario.team.seats
     while not batch.finished:
         batch.step()
@@ -117,7 +135,9 @@ def test_invariants_hold_every_month(small_scenario):
         assert ((batch.morale >= 0) & (batch.morale <= 1)).all()
         assert (batch.fatigue >= 0).all()
         assert np.isfinite(batch.sales_history).all()
-        assert (batch.sales_history[..., PRIOR_MONTHS + batch.month - 1][~batch.active] >= 0).all()
+        assert (
+            batch.sales_history[..., PRIOR_MONTHS + batch.month - 1][~batch.active] >= 0
+        ).all()
 
 
 def test_replication_independent_of_batch(small_scenario):
@@ -157,7 +177,9 @@ def test_horizon_prefix_is_stable(small_scenario):
     short = run_batch(small_scenario, "history_based", seeds, months=12)
     long = run_batch(small_scenario, "history_based", seeds, months=30)
     window = slice(0, PRIOR_MONTHS + 12)
-    np.testing.assert_array_equal(short.sales_history[..., window], long.sales_history[..., window])
+    np.testing.assert_array_equal(
+        short.sales_history[..., window], long.sales_history[..., window]
+    )
 
 
 def test_vacancy_length_near_setting():

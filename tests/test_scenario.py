@@ -18,7 +18,9 @@ def test_defaults_are_valid_and_documented():
 
 
 def test_toml_round_trip(tmp_path):
-    changed = Scenario().replace({"pay.cap": 2.5, "team.seats": 12, "quota.period": "annual"})
+    changed = Scenario().replace(
+        {"pay.cap": 2.5, "team.seats": 12, "quota.period": "annual"}
+    )
     path = tmp_path / "scenario.toml"
     changed.save(path, provenance={"team.seats": "data: test"})
     loaded = Scenario.load(path)
@@ -39,13 +41,19 @@ def test_partial_file_keeps_defaults(tmp_path):
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("[pay]\nthreshold = 1.5\n", "pay.threshold: must be between 0.0 and 0.99 (got 1.5)"),
+        (
+            "[pay]\nthreshold = 1.5\n",
+            "pay.threshold: must be between 0.0 and 0.99 (got 1.5)",
+        ),
         ("[pay]\nthreshold = 'high'\n", "pay.threshold: must be a number (got 'high')"),
         ("[team]\nseats = 2.5\n", "team.seats: must be a whole number (got 2.5)"),
         ("[team]\nseats = 0\n", "team.seats: must be between 1 and 100000 (got 0)"),
         ("[pay]\nbonus = 1\n", "pay.bonus: unknown setting; valid: ote_per_year"),
         ("[payplan]\nx = 1\n", "payplan: unknown section; valid: team, market"),
-        ("[quota]\nperiod = 'weekly'\n", "quota.period: must be one of monthly, quarterly"),
+        (
+            "[quota]\nperiod = 'weekly'\n",
+            "quota.period: must be one of monthly, quarterly",
+        ),
         ("[pay]\ncap = 0.8\n", "pay.cap: must be 0 (no cap) or above 1.0 (got 0.8)"),
         ("[team]\nwarmup_months = 6\n", "team.warmup_months: must be a multiple of 12"),
         ("[team]\nseats = 3\nproductivity = [1.0, 2.0]\n", "team.productivity"),

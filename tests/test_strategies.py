@@ -26,8 +26,12 @@ CONTRACT_SCENARIO = Scenario().replace(
 )
 
 
-def period_start_view(strategy_name: str, seed: int = 5) -> tuple[TeamBatch, ManagerView]:
-    batch = TeamBatch(CONTRACT_SCENARIO, get_strategy(strategy_name), replication_seeds(seed, 6), 24)
+def period_start_view(
+    strategy_name: str, seed: int = 5
+) -> tuple[TeamBatch, ManagerView]:
+    batch = TeamBatch(
+        CONTRACT_SCENARIO, get_strategy(strategy_name), replication_seeds(seed, 6), 24
+    )
     for _ in range(15):  # ends after month 15, so month 15 starts a quarter
         batch.step()
     return batch, batch.view(month_in_period=0)
@@ -60,12 +64,19 @@ def test_strategy_deterministic_under_seed(name):
 
 
 def test_registry_documents_every_strategy():
-    expected = {"equal_split", "history_based", "capability_weighted", "dynamic",
-                "territory_potential"}
+    expected = {
+        "equal_split",
+        "history_based",
+        "capability_weighted",
+        "dynamic",
+        "territory_potential",
+    }
     assert expected <= set(REGISTRY)
     for name, cls in REGISTRY.items():
         assert cls.name == name
-        assert len((cls.__doc__ or "").strip()) > 40, f"{name} needs a rule in its docstring"
+        assert len((cls.__doc__ or "").strip()) > 40, (
+            f"{name} needs a rule in its docstring"
+        )
 
 
 def test_view_hides_true_state():
@@ -91,15 +102,26 @@ def test_quotas_ignore_hidden_state(name):
 
 
 def test_equal_split_on_identical_reps_gives_identical_attainment():
-    identical = Scenario().replace({
-        "team.seats": 8, "team.warmup_months": 0, "team.skill_sigma": 0.0,
-        "team.potential_sigma": 0.0, "team.tenure_months": [60.0] * 8,
-        "team.morale_sd": 0.0,
-        "market.territory_sigma": 0.0, "market.account_loss_probability": 0.0,
-        "sales.noise_sigma": 0.0, "morale.noise": 0.0, "morale.fairness_noise": 0.0,
-        "attrition.base_hazard": 0.0, "attrition.review_exit_probability": 0.0,
-    })
-    batch = TeamBatch(identical, get_strategy("equal_split"), replication_seeds(1, 3), 12).run()
+    identical = Scenario().replace(
+        {
+            "team.seats": 8,
+            "team.warmup_months": 0,
+            "team.skill_sigma": 0.0,
+            "team.potential_sigma": 0.0,
+            "team.tenure_months": [60.0] * 8,
+            "team.morale_sd": 0.0,
+            "market.territory_sigma": 0.0,
+            "market.account_loss_probability": 0.0,
+            "sales.noise_sigma": 0.0,
+            "morale.noise": 0.0,
+            "morale.fairness_noise": 0.0,
+            "attrition.base_hazard": 0.0,
+            "attrition.review_exit_probability": 0.0,
+        }
+    )
+    batch = TeamBatch(
+        identical, get_strategy("equal_split"), replication_seeds(1, 3), 12
+    ).run()
     periods = np.stack(batch.recorder.attainment)  # (periods, R, N)
     spread = periods.max(axis=2) - periods.min(axis=2)
     assert periods.shape == (4, 3, 8)
@@ -162,7 +184,9 @@ def test_bad_strategy_names(spec, fragment):
 
 
 def test_dynamic_logs_every_change_and_keeps_team_quota():
-    batch = TeamBatch(CONTRACT_SCENARIO, get_strategy("dynamic"), replication_seeds(2, 4), 12)
+    batch = TeamBatch(
+        CONTRACT_SCENARIO, get_strategy("dynamic"), replication_seeds(2, 4), 12
+    )
     totals = []
     for _ in range(12):
         start_total = batch.quota.sum(axis=1).copy()
