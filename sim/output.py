@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 PACKAGES = ("quotalab", "mesa", "numpy", "pandas", "scipy", "pyarrow", "matplotlib")
 
-# How each headline metric is shown in the table: a label and a formatter.
+# Metrics shown as percentages in the table.
 PERCENT = (
     "completion_rate",
     "share_at_quota",
@@ -250,7 +250,6 @@ def format_table(result, metrics=HEADLINE_METRICS) -> str:
 
 
 def _grid(frame, metrics, cell) -> list[str]:
-    header = ["strategy", *metrics]
     rows = [
         [row["strategy"], *[cell(m, row) for m in metrics]]
         for _, row in frame.iterrows()
@@ -262,5 +261,4 @@ def _grid(frame, metrics, cell) -> list[str]:
         lines.append(f"  {metric}")
         for row in rows:
             lines.append(f"    {row[0]:<{width}}  {row[i]}")
-    del header
     return lines
