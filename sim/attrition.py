@@ -26,6 +26,10 @@ from sim.team import PRIOR_MONTHS
 
 TOP_QUINTILE = 0.8
 
+# Performance reviews: every quarter, on the trailing two quarters.
+REVIEW_EVERY_MONTHS = 3
+REVIEW_WINDOW_MONTHS = 6
+
 
 def apply(batch, t, expected, draws, record) -> dict[str, np.ndarray]:
     """Draw voluntary exits and quarterly-review exits; return exit masks (R, N)."""
@@ -42,7 +46,7 @@ def apply(batch, t, expected, draws, record) -> dict[str, np.ndarray]:
     voluntary = active & (draws["quit"] < np.minimum(hazard, 1.0))
 
     involuntary = np.zeros_like(active)
-    if (t + 1) % 3 == 0:
+    if (t + 1) % REVIEW_EVERY_MONTHS == 0:
         involuntary = _review_exits(batch, t, draws) & active & ~voluntary
 
     cutoff = masked_quantile(batch.skill, active, TOP_QUINTILE)
@@ -73,13 +77,13 @@ def _log_pay_gap(batch, expected) -> np.ndarray:
 def _review_exits(batch, t, draws) -> np.ndarray:
     a = batch.scenario.attrition
     now = PRIOR_MONTHS + t + 1
-    window = slice(now - 6, now)
+    window = slice(now - REVIEW_WINDOW_MONTHS, now)
     sales = batch.sales_history[..., window].sum(axis=-1)
     quota = batch.quota_history[..., window].sum(axis=-1)
     attainment = np.divide(
         sales, quota, out=np.full_like(sales, np.inf), where=quota > 0
     )
-    past_ramp = batch.tenure >= batch.scenario.sales.ramp_months + 6
+    past_ramp = batch.tenure >= batch.scenario.sales.ramp_months + REVIEW_WINDOW_MONTHS
     return (
         past_ramp
         & (attainment < a.review_floor)

@@ -31,7 +31,7 @@ from sim import morale as morale_rules
 from sim.effort import EffortInputs, choose_effort
 from sim.errors import StrategyError
 from sim.market import (
-    REGIMES,
+    initial_regimes,
     next_regime,
     regime_multipliers,
     season_weights,
@@ -48,8 +48,6 @@ from strategies.base import Strategy
 logger = logging.getLogger(__name__)
 
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
-REVIEW_EVERY_MONTHS = 3
-REVIEW_WINDOW_MONTHS = 6
 
 
 class TeamBatch:
@@ -105,7 +103,7 @@ class TeamBatch:
         self.coaching = np.zeros(shape)
         self.active = np.ones(shape, dtype=bool)
         self.vacancy_months = np.zeros(shape)
-        self.regime = np.full(self.replications, REGIMES.index(s.market.initial_regime))
+        self.regime = initial_regimes(s.market, self.seeds)
         self.regime_at_period_start = self.regime.copy()
 
         horizon = PRIOR_MONTHS + self.warmup + self.months
@@ -340,7 +338,9 @@ class TeamBatch:
 
     def _advance_market(self, t: int, draws: dict[str, np.ndarray]) -> None:
         market = self.scenario.market
-        self.regime = next_regime(self.regime, draws["regime"], t, market)
+        # Forced downturns count run months from 1; the warm-up is before month 1.
+        run_month = t - self.warmup + 1
+        self.regime = next_regime(self.regime, draws["regime"], run_month, market)
         self.deviation = step_territory(
             self.deviation,
             draws["territory"],
@@ -492,7 +492,8 @@ class TeamBatch:
 
     # -- 6. pay ---------------------------------------------------------------
 
-    def _pay(self, period_end: bool) -> np.ndarray:
+    def _pay(self, period_end: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Return this month's variable pay and total pay per seat."""
         pay = self.scenario.pay
         monthly_ote = pay.ote_per_year / 12.0
         incentive_per_period = monthly_ote * (1 - pay.base_share) * self.period_months

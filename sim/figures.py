@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy import stats
 
-matplotlib.use("Agg")  # files only; no display is needed or assumed
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from scipy import stats  # noqa: E402
+# Figures are built with matplotlib's object interface and saved directly, so
+# writing results never changes the pyplot backend of the caller's session.
 
 SERIES = (
     ("completion_rate", "Team completion (sales / target), monthly"),
@@ -23,7 +22,8 @@ SERIES = (
 
 def plot_headlines(monthly: pd.DataFrame, strategies, path: Path) -> None:
     """Plot headline monthly series per strategy with 95% confidence bands."""
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True)
+    fig = Figure(figsize=(11, 7))
+    axes = fig.subplots(2, 2, sharex=True)
     for ax, (metric, title) in zip(axes.flat, SERIES, strict=True):
         for name in strategies:
             frame = monthly[monthly["strategy"] == name]
@@ -42,12 +42,12 @@ def plot_headlines(monthly: pd.DataFrame, strategies, path: Path) -> None:
     fig.suptitle("Headline metrics by strategy (mean and 95% CI over replications)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def plot_attainment(attainment: pd.DataFrame, strategies, path: Path) -> None:
     """Plot the distribution of rep-period attainment per strategy."""
-    fig, ax = plt.subplots(figsize=(10, 5))
+    fig = Figure(figsize=(10, 5))
+    ax = fig.subplots()
     data = [
         np.clip(
             attainment.loc[attainment["strategy"] == n, "attainment"].to_numpy(), 0, 3
@@ -63,7 +63,6 @@ def plot_attainment(attainment: pd.DataFrame, strategies, path: Path) -> None:
     ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _band(values: np.ndarray):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.rng import stream_generator
 from sim.scenario import MarketSettings
 
 REGIMES = ("normal", "boom", "downturn")
@@ -22,6 +23,18 @@ REGIMES = ("normal", "boom", "downturn")
 def regime_multipliers(market: MarketSettings) -> np.ndarray:
     """Return the sales multiplier of each regime, in ``REGIMES`` order."""
     return np.array([1.0, market.boom_multiplier, market.downturn_multiplier])
+
+
+def initial_regimes(market: MarketSettings, seeds) -> np.ndarray:
+    """Return each replication's starting regime index (R,).
+
+    The chain is symmetric, so its long-run distribution is equal thirds;
+    ``stationary`` draws from it with each replication's own market stream.
+    """
+    if market.initial_regime != "stationary":
+        return np.full(len(seeds), REGIMES.index(market.initial_regime))
+    draws = [stream_generator(seed, "market").random() for seed in seeds]
+    return np.minimum((np.asarray(draws) * 3).astype(int), 2)
 
 
 def season_weights(market: MarketSettings) -> np.ndarray:

@@ -3,7 +3,7 @@
 A :class:`ManagerView` carries observable information only: sales and quota history,
 tenure, current-period progress, the pipeline as reps report it, territory potential
 with estimation error and a skill belief learned from sales. It holds no reference to
-the engine, and its arrays are read-only views of observable quantities only, so a
+the engine, and its arrays are read-only copies of observable quantities only, so a
 strategy cannot reach the true skill, true potential or morale of any rep.
 
 Every array has a leading replication axis ``R`` and a seat axis ``N``.
@@ -76,9 +76,8 @@ class ManagerView:
         for spec in fields(self):
             value = getattr(self, spec.name)
             if isinstance(value, np.ndarray):
-                # A read-only view: no copy of the history on the hot path, and no
-                # way for a strategy to write into the engine's arrays through it.
-                frozen = value.view()
+                # A read-only copy, so a strategy cannot write engine state.
+                frozen = np.array(value, copy=True)
                 frozen.setflags(write=False)
                 object.__setattr__(self, spec.name, frozen)
 

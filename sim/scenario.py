@@ -141,12 +141,16 @@ class MarketSettings:
         low_open=True,
     )
     initial_regime: str = setting(
-        "normal", "", "assumption", choices=("normal", "boom", "downturn")
+        "stationary",
+        "",
+        "regime at the start of the warm-up; 'stationary' draws it from the chain's "
+        "long-run distribution (equal thirds)",
+        choices=("stationary", "normal", "boom", "downturn"),
     )
     downturn_start_month: int = setting(
         0,
         "month",
-        "scenario lever: force a downturn from this month (0 = none)",
+        "scenario lever: force a downturn from this run month (1 = first; 0 = none)",
         low=0,
     )
     downturn_length_months: int = setting(
@@ -211,7 +215,8 @@ class SalesSettings:
     ramp_lag_months: float = setting(
         1.0,
         "months",
-        "assumption: one month of sales cycle before the first sale",
+        "months of tenure before the ramp starts; new hires sell nothing in their "
+        "first ramp_lag_months + 1 months (assumption: a short sales cycle)",
         low=0.0,
         high=12.0,
     )

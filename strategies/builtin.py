@@ -129,7 +129,8 @@ class Dynamic(HistoryBased):
         elapsed = max(view.season_share_elapsed, 1e-9)
         quota = view.quota
         done = view.period_sales
-        open_reps = view.active & (quota > 0) & (done < quota)
+        # A seat vacated this period is closed, even if a new hire now holds it.
+        open_reps = view.active & ~view.vacated & (quota > 0) & (done < quota)
         pace = np.divide(done, quota * elapsed, out=np.ones_like(done), where=quota > 0)
 
         closing = view.vacated & (quota > done)
