@@ -254,7 +254,12 @@ class TeamBatch:
         previous_measured = self.measured.copy()
 
         view = self.view(month_in_period=0)
-        quota = self._checked_allocation(self.strategy.allocate(view), view)
+        try:
+            allocated = self.strategy.allocate(view)
+        except StrategyError as error:
+            name = self.strategy.name or type(self.strategy).__name__
+            raise StrategyError(f"strategy {name!r}: {error}") from None
+        quota = self._checked_allocation(allocated, view)
         quota = self._apply_new_hire_rule(quota, view)
 
         self.quota = quota

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +68,9 @@ def plot_attainment(attainment: pd.DataFrame, strategies, path: Path) -> None:
 
 def _band(values: np.ndarray):
     count = np.isfinite(values).sum(axis=0)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        # One replication has no spread: its band is NaN, not a warning.
+        warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(values, axis=0)
         sd = np.nanstd(values, axis=0, ddof=1)
         half = (

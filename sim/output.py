@@ -67,9 +67,16 @@ def staged_folder(path: Path):
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    if path.exists():
-        path.rmdir()  # empty, checked by check_out_dir
-    os.replace(staging, path)
+    try:
+        if path.exists():
+            path.rmdir()  # empty, checked by check_out_dir
+        os.replace(staging, path)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OptionError(
+            f"--out: cannot move results into {path} ({error.strerror}); another run "
+            "may have written there; choose a new folder"
+        ) from None
 
 
 def package_versions() -> dict[str, str]:

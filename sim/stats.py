@@ -15,6 +15,8 @@ def masked_quantile(values: np.ndarray, mask: np.ndarray, q: float) -> np.ndarra
 
     Rows with no masked value give NaN. Matches ``numpy.quantile``'s default method.
     """
+    if values.shape[-1] == 0:
+        return np.full(values.shape[:-1], np.nan)
     ordered = np.sort(np.where(mask, values, np.nan), axis=-1)  # NaN sort last
     count = mask.sum(axis=-1)
     position = q * np.maximum(count - 1, 0)

@@ -14,6 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from sim.errors import StrategyError
 from sim.observation import ManagerView
 
 
@@ -81,12 +82,29 @@ class FunctionStrategy(WeightedStrategy):
 def split_by_weights(weights: np.ndarray, view: ManagerView) -> np.ndarray:
     """Split ``view.team_quota`` over active seats in proportion to ``weights``.
 
-    Weights that are negative, NaN or on vacant seats count as 0. A team whose
-    weights are all 0 is split equally.
+    Weights on vacant seats are ignored. A team whose weights are all 0 is split
+    equally.
+
+    Raises:
+        StrategyError: weights of the wrong shape, or negative or non-finite
+            weights on occupied seats.
     """
     weights = np.asarray(weights, dtype=float)
-    weights = np.broadcast_to(weights, view.active.shape)
-    usable = np.where(view.active & np.isfinite(weights), np.maximum(weights, 0), 0.0)
+    try:
+        weights = np.broadcast_to(weights, view.active.shape)
+    except ValueError:
+        raise StrategyError(
+            f"weights have shape {weights.shape}; expected {view.active.shape} "
+            "(replications, seats)"
+        ) from None
+    bad = view.active & ~(np.isfinite(weights) & (weights >= 0))
+    if bad.any():
+        example = float(weights[bad][0])
+        raise StrategyError(
+            f"weights must be finite and >= 0 on occupied seats (got {example!r} "
+            f"at {int(bad.sum())} seat-replications)"
+        )
+    usable = np.where(view.active, weights, 0.0)
     totals = usable.sum(axis=1, keepdims=True)
     equal = view.active.astype(float)
     usable = np.where(totals > 0, usable, equal)

@@ -263,3 +263,72 @@ def test_compare_on_adventureworks_public_data(tmp_path):
         "dynamic",
     }
     assert (runs["revenue"] > 0).all()
+
+
+def test_short_horizon_runs(tmp_path):
+    out = tmp_path / "short"
+    done = quotalab(
+        "compare",
+        "--out",
+        str(out),
+        "--months",
+        "6",
+        "--replications",
+        "3",
+        "--workers",
+        "1",
+        "--no-figures",
+        "--quiet",
+    )
+    assert done.returncode == 0, done.stderr
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert runs["annual_median_attainment"].isna().all()
+    assert runs["median_attainment"].notna().all()
+
+
+BAD_STRATEGIES = '''
+import numpy as np
+from strategies import WeightedStrategy
+
+class Negative(WeightedStrategy):
+    """Negative weights."""
+    name = "negative"
+    def weights(self, view):
+        return -np.ones(view.active.shape)
+
+class WrongShape(WeightedStrategy):
+    """Weights of the wrong shape."""
+    name = "wrong_shape"
+    def weights(self, view):
+        return np.ones(3)
+'''
+
+
+@pytest.mark.parametrize(
+    ("attribute", "name", "fragment"),
+    [
+        (
+            "Negative",
+            "negative",
+            "weights must be finite and >= 0 on occupied seats (got -1.0",
+        ),
+        ("WrongShape", "wrong_shape", "weights have shape (3,); expected"),
+    ],
+)
+def test_bad_user_strategy_named(tmp_path, attribute, name, fragment):
+    (tmp_path / "bad_rules.py").write_text(BAD_STRATEGIES)
+    out = tmp_path / "out"
+    done = quotalab(
+        "compare",
+        "--strategies",
+        f"equal_split,bad_rules:{attribute}",
+        "--out",
+        str(out),
+        *SMALL,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2
+    assert f"strategy '{name}'" in done.stderr
+    assert fragment in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not out.exists()
