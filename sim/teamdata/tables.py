@@ -204,6 +204,8 @@ def _parse_other_date(value: str, name: str, column: str, row: int) -> pd.Timest
             # pandas warns when it swaps day and month (13/01/2020); the caller
             # reports the count of non-ISO dates in a note instead.
             warnings.simplefilter("ignore", UserWarning)
+            # NOTE: pandas falls back to day first when month first is impossible
+            # (13/02/2023), so one column can mix readings; see the data docs.
             stamp = pd.to_datetime(value, dayfirst=False)
     except (ValueError, OverflowError):
         stamp = pd.NaT
