@@ -62,10 +62,14 @@ def effort_grid(settings: EffortSettings) -> np.ndarray:
 def _expectancy(inputs, settings, curve, beta):
     grid = effort_grid(settings)
     scale = grid**beta  # (G,)
-    mean = inputs.expected_rest[..., None] * scale  # (R, N, G)
-    sigma = inputs.rest_sigma[..., None]
+    base = np.maximum(inputs.expected_rest, 1e-300)
+    mean = base[..., None] * scale  # (R, N, G)
+    # log(mean) = log(base) + beta * log(grid): one log over (R, N), not (R, N, G).
+    log_mean = np.log(base)[..., None] + beta * np.log(grid)
+    sigma = np.asarray(inputs.rest_sigma)
+    sigma = sigma[..., None] if sigma.ndim else sigma
     done = inputs.done[..., None]
-    pay, chance = curve.expected_payout(done, mean, sigma)
+    pay, chance = curve.expected_payout(done, mean, sigma, log_mean=log_mean)
 
     share = (
         np.asarray(inputs.months_left_share)[..., None]

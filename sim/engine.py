@@ -49,6 +49,10 @@ logger = logging.getLogger(__name__)
 
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
 
+# Months of sales and quota history a manager's view carries: two fiscal years,
+# enough for year-over-year rules, and a bounded copy per decision.
+HISTORY_WINDOW = 24
+
 
 class TeamBatch:
     """A batch of simulated sales teams under one strategy.
@@ -393,7 +397,7 @@ class TeamBatch:
         inputs = EffortInputs(
             done=self.period_sales / quota,
             expected_rest=expected * rest_weight / quota,
-            rest_sigma=np.full(quota.shape, rest_sigma),
+            rest_sigma=rest_sigma,
             months_left_share=months_left / self.period_months,
             morale=self.morale,
             fatigue=self.fatigue,
@@ -425,7 +429,8 @@ class TeamBatch:
         if manager.coaching_capacity:
             self._coach(manager)
 
-        if month_in_period < self.period_months - 1:
+        revises = type(self.strategy).reallocate is not Strategy.reallocate
+        if revises and month_in_period < self.period_months - 1:
             self._reallocate(t, month_in_period + 1, record)
 
     def _coach(self, manager) -> None:
@@ -598,8 +603,8 @@ class TeamBatch:
             tenure=self.tenure,
             ramping=self.active & (ramp_share < 1.0),
             ramp_share=ramp_share,
-            sales_history=self.sales_history[..., :now],
-            quota_history=self.quota_history[..., :now],
+            sales_history=self.sales_history[..., max(now - HISTORY_WINDOW, 0) : now],
+            quota_history=self.quota_history[..., max(now - HISTORY_WINDOW, 0) : now],
             last_period_sales=np.where(known, last_sales, np.nan),
             last_period_quota=np.where(known, last_quota, np.nan),
             quota=self.quota,

@@ -30,8 +30,9 @@ class ManagerView:
         tenure: (R, N) months the current rep has been in the seat.
         ramping: (R, N) whether the rep is still inside the ramp period.
         ramp_share: (R, N) expected share of full productivity over this period.
-        sales_history: (R, N, H) monthly sales of each seat, oldest first.
-        quota_history: (R, N, H) monthly quota of each seat, oldest first.
+        sales_history: (R, N, H) monthly sales of each seat over the last H <= 24
+            months, oldest first.
+        quota_history: (R, N, H) monthly quota of each seat, same months.
         last_period_sales: (R, N) sales of the current rep in the last full period;
             NaN where the rep was not in the seat for all of it.
         last_period_quota: (R, N) quota of the current rep in that period; NaN where

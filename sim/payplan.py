@@ -60,15 +60,21 @@ class PayCurve:
         return total
 
     def expected_payout(
-        self, done: np.ndarray, mean: np.ndarray, sigma: np.ndarray
+        self,
+        done: np.ndarray,
+        mean: np.ndarray,
+        sigma: np.ndarray | float,
+        log_mean: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return expected payout and P(attainment >= 1) for lognormal remaining sales.
 
         Attainment is ``done + Y`` where ``Y`` (remaining sales over quota) is
-        lognormal with mean ``mean`` and log-sd ``sigma``. Arrays broadcast.
+        lognormal with mean ``mean`` and log-sd ``sigma``. Arrays broadcast;
+        ``log_mean`` may be passed when the caller has it cheaper.
         """
         sigma = np.maximum(sigma, 1e-9)
-        log_mean = np.log(np.maximum(mean, 1e-300))
+        if log_mean is None:
+            log_mean = np.log(np.maximum(mean, 1e-300))
         total = 0.0
         chance = None
         for kink, slope in zip(self.kinks, self.slopes, strict=True):

@@ -110,11 +110,16 @@ class BatchStreams:
             raise ValueError("monthly draws must be requested in month order")
         shape = (BLOCK_MONTHS, self._rows[key], self.seats)
         normal = key[1] == "normal"
+        blocks = self._blocks.get(key)
+        if blocks is None:
+            blocks = np.empty((len(self.seeds), *shape))
         while block <= start:
-            draws = [
-                g.standard_normal(shape) if normal else g.random(shape)
-                for g in self._generators[key]
-            ]
+            # Fill each replication's block in place, avoiding a stacked copy.
+            for target, g in zip(blocks, self._generators[key], strict=True):
+                if normal:
+                    g.standard_normal(out=target)
+                else:
+                    g.random(out=target)
             block += BLOCK_MONTHS
-        self._blocks[key] = np.stack(draws)
+        self._blocks[key] = blocks
         self._block_start[key] = start
