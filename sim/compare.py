@@ -161,6 +161,8 @@ def _execute(tasks, scenario, seeds, months, workers, progress):
     # The start method is chosen here, never at import: spawn is safe on every
     # platform and with threads in the parent.
     context = multiprocessing.get_context("spawn")
+    # More processes than tasks would only add start-up cost.
+    workers = min(workers, len(tasks))
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [pool.submit(_run_task, t, scenario, seeds, months) for t in tasks]
         results = []

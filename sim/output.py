@@ -49,7 +49,9 @@ def default_out_dir(command: str = "compare") -> Path:
 
 def check_out_dir(path: Path) -> None:
     """Reject an output folder that already holds files."""
-    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+    if path.exists() and not path.is_dir():
+        raise OptionError(f"--out: {path} is a file; give a folder path")
+    if path.exists() and any(path.iterdir()):
         raise OptionError(
             f"--out: {path} already exists and is not empty; "
             "choose a new folder or remove it"

@@ -567,6 +567,14 @@ class Scenario:
             raise ScenarioError("scenario", data, "must be a table of sections", source)
         sections = {}
         for name, values in data.items():
+            if name not in SECTIONS and not isinstance(values, dict):
+                valid = ", ".join(SECTIONS)
+                raise ScenarioError(
+                    name,
+                    values,
+                    f"setting outside any section; put it under one of [{valid}]",
+                    source,
+                )
             if name not in SECTIONS:
                 valid = ", ".join(SECTIONS)
                 raise ScenarioError(
@@ -588,6 +596,10 @@ class Scenario:
     def load(cls, path: str | Path) -> Scenario:
         """Read a scenario TOML file; settings it omits keep their defaults."""
         path = Path(path)
+        if path.is_dir():
+            raise ScenarioError(
+                "--scenario", str(path), "is a folder; give a TOML scenario file"
+            )
         if not path.is_file():
             raise ScenarioError(
                 "--scenario", str(path), "file not found; give a TOML scenario file"
@@ -596,7 +608,7 @@ class Scenario:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise ScenarioError(
-                "--scenario", str(path), f"is not valid TOML ({error})"
+                "--scenario", str(path), f"invalid TOML: {error}"
             ) from None
         data.pop("provenance", None)
         return cls.from_dict(data, source=str(path))

@@ -57,7 +57,8 @@ def test_partial_file_keeps_defaults(tmp_path):
         ("[pay]\ncap = 0.8\n", "pay.cap: must be 0 (no cap) or above 1.0 (got 0.8)"),
         ("[team]\nwarmup_months = 6\n", "team.warmup_months: must be a multiple of 12"),
         ("[team]\nseats = 3\nproductivity = [1.0, 2.0]\n", "team.productivity"),
-        ("[team\n", "is not valid TOML"),
+        ("[team\n", "invalid TOML"),
+        ("seats = 10\n", "seats: setting outside any section; put it under one of"),
     ],
 )
 def test_bad_values_name_field_and_value(tmp_path, text, fragment):
