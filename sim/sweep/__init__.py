@@ -7,6 +7,8 @@ in an output folder, and resumes an interrupted folder. :func:`load_runs`,
 :func:`load_design` and :func:`load_manifest` read a folder back.
 """
 
+from sim.sweep.design import Design, resolve_design
+from sim.sweep.executors import EXECUTORS
 from sim.sweep.experiment import (
     DesignSpec,
     Experiment,
@@ -14,11 +16,24 @@ from sim.sweep.experiment import (
     Factor,
     load_experiment,
 )
+from sim.sweep.runner import ProgressLog, SweepResult, run_sweep, sweep_size
+from sim.sweep.storage import load_design, load_manifest, load_monthly, load_runs
 
 __all__ = [
+    "EXECUTORS",
+    "Design",
     "DesignSpec",
     "Experiment",
     "ExperimentError",
     "Factor",
+    "ProgressLog",
+    "SweepResult",
+    "load_design",
     "load_experiment",
+    "load_manifest",
+    "load_monthly",
+    "load_runs",
+    "resolve_design",
+    "run_sweep",
+    "sweep_size",
 ]
