@@ -66,8 +66,11 @@ class Design:
 
     def values(self, point: int) -> dict[str, Any]:
         """Return ``{setting: value}`` at one design point, as plain Python values."""
-        row = self.points.iloc[point]
-        return {setting: _plain(row[setting]) for setting in self.settings}
+        # Column by column: a row of mixed columns would turn whole numbers to floats.
+        return {
+            setting: _plain(self.points[setting].iat[point])
+            for setting in self.settings
+        }
 
     def frame(self) -> pd.DataFrame:
         """Return the design table: ``point`` and one column per factor."""
@@ -266,9 +269,9 @@ def check_points(base: Scenario, design: Design, source: str) -> None:
             raise ExperimentError(
                 source,
                 "factors",
-                values,
-                f"design point {point} is not a valid scenario: {error}",
-                got_text=shown,
+                error.value,
+                f"design point {point} ({shown}) gives an invalid scenario: "
+                f"{error.field} {error.expected}",
             ) from None
 
 

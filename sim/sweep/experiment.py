@@ -422,18 +422,13 @@ def _design(keys: _Keys, table: object, quick: bool, quick_table: dict) -> Desig
         samples = keys.whole(
             "design.samples", table.get("samples", DEFAULT_SAMPLES[method]), 1
         )
+        _check_sobol_samples(keys, method, "design.samples", samples)
         if quick:
             default = min(samples, QUICK_SAMPLES[method])
             samples = keys.whole(
                 "quick.samples", quick_table.get("samples", default), 1
             )
-        if method == "sobol" and samples & (samples - 1):
-            key = (
-                "quick.samples"
-                if quick and "samples" in quick_table
-                else "design.samples"
-            )
-            keys.fail(key, samples, "must be a power of 2 for the sobol design")
+            _check_sobol_samples(keys, method, "quick.samples", samples)
     elif "samples" in table:
         keys.fail("design.samples", table["samples"], "only applies to sampled designs")
 
@@ -451,6 +446,12 @@ def _design(keys: _Keys, table: object, quick: bool, quick_table: dict) -> Desig
         if levels % 2:
             keys.fail("design.levels", levels, "must be even")
     return DesignSpec(method, samples, second_order, levels)
+
+
+def _check_sobol_samples(keys: _Keys, method: str, key: str, samples: int) -> None:
+    # Saltelli's sample keeps the balance of the Sobol' sequence only for 2^k rows.
+    if method == "sobol" and samples & (samples - 1):
+        keys.fail(key, samples, "must be a power of 2 for the sobol design")
 
 
 def _factors(

@@ -1,0 +1,392 @@
+"""Sweeps end to end: the folder contract, paired seeds, executors and resume."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+from sim.engine import TeamBatch
+from sim.errors import OptionError
+from sim.metrics import RUN_METRICS
+from sim.rng import replication_seeds
+from sim.sweep import (
+    load_design,
+    load_experiment,
+    load_manifest,
+    load_monthly,
+    load_runs,
+    run_sweep,
+)
+from strategies import get_strategy
+
+SMALL = """
+strategies = ["history_based", "equal_split"]
+replications = 5
+seed = 11
+months = 12
+
+[base.team]
+seats = 8
+warmup_months = 0
+
+[factors.growth]
+setting = "quota.target_growth"
+values = [0.0, 0.3]
+
+[factors.period]
+setting = "quota.period"
+values = ["quarterly", "monthly"]
+
+[metrics]
+run = ["completion_rate", "morale", "attrition_rate", "revenue"]
+monthly = ["morale", "revenue"]
+"""
+
+# Long enough (2 strategies x 30 points x 120 months) to kill part-way.
+SLOW = """
+strategies = ["history_based", "dynamic"]
+replications = 2
+seed = 5
+months = 120
+
+[factors.growth]
+setting = "quota.target_growth"
+low = 0.0
+high = 0.29
+levels = 30
+
+[metrics]
+monthly = ["completion_rate"]
+"""
+
+
+def experiment_file(tmp_path, text=SMALL, name="experiment.toml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def quotalab(*args, **kwargs):
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+        **kwargs,
+    )
+
+
+def test_folder_follows_contract(tmp_path):
+    experiment = load_experiment(experiment_file(tmp_path))
+    out = tmp_path / "sweep"
+    result = run_sweep(experiment, out, executor="serial")
+
+    assert result.expected_runs == 2 * 4 * 5
+    assert result.completed_runs == result.expected_runs
+    design = load_design(out)
+    assert list(design.columns) == ["point", "quota.target_growth", "quota.period"]
+    assert design["point"].tolist() == [0, 1, 2, 3]
+
+    runs = load_runs(out)
+    keys = ["strategy", "point", "replication", "seed"]
+    factors = ["quota.target_growth", "quota.period"]
+    assert list(runs.columns) == [*keys, *factors, *experiment.run_metrics]
+    assert len(runs) == result.expected_runs
+    assert not runs.duplicated(["strategy", "point", "replication"]).any()
+    merged = runs.merge(design, on="point", suffixes=("", "_design"))
+    for factor in factors:
+        assert (merged[factor] == merged[f"{factor}_design"]).all()
+
+    monthly = load_monthly(out)
+    assert list(monthly.columns) == [
+        "strategy",
+        "point",
+        "replication",
+        "month",
+        "morale",
+        "revenue",
+    ]
+    assert len(monthly) == result.expected_runs * 12
+
+    subset = load_runs(out, columns=["strategy", "revenue"])
+    assert list(subset.columns) == ["strategy", "revenue"]
+    assert subset["revenue"].tolist() == runs["revenue"].tolist()
+
+
+def test_manifest_records_provenance(tmp_path):
+    path = experiment_file(tmp_path)
+    experiment = load_experiment(path)
+    out = tmp_path / "sweep"
+    run_sweep(experiment, out, executor="serial")
+    manifest = load_manifest(out)
+
+    assert manifest["status"] == "complete"
+    assert manifest["expected_runs"] == manifest["completed_runs"] == 40
+    assert manifest["experiment"]["path"] == str(path)
+    assert manifest["experiment"]["text"] == path.read_text(encoding="utf-8")
+    assert len(manifest["experiment"]["sha256"]) == 64
+    assert manifest["design"]["method"] == "full_factorial"
+    assert manifest["design"]["points"] == [
+        [0.0, "quarterly"],
+        [0.0, "monthly"],
+        [0.3, "quarterly"],
+        [0.3, "monthly"],
+    ]
+    assert manifest["strategies"] == ["history_based", "equal_split"]
+    assert manifest["replications"] == 5
+    assert manifest["root_seed"] == 11
+    assert manifest["months"] == 12
+    assert "SeedSequence" in manifest["seed_scheme"]
+    assert manifest["replication_seeds"] == replication_seeds(11, 5)
+    assert manifest["versions"]["numpy"] == np.__version__
+    assert "SALib" in manifest["versions"]
+    assert "commit" in manifest["git"]
+    assert manifest["machine"]["cpu_count"] >= 1
+    assert manifest["started"] <= manifest["finished"]
+    assert manifest["executor"] == "serial"
+    assert manifest["workers"] == 1
+
+
+def test_replication_seed_same_everywhere(tmp_path):
+    out = tmp_path / "sweep"
+    run_sweep(load_experiment(experiment_file(tmp_path)), out, executor="serial")
+    runs = load_runs(out)
+    seeds = replication_seeds(11, 5)
+    assert runs["seed"].tolist() == [seeds[r] for r in runs["replication"]]
+    per_replication = runs.groupby("replication")["seed"].nunique()
+    assert (per_replication == 1).all()
+
+
+def test_run_equals_direct_batch(tmp_path):
+    # A sweep run is the engine's run of that scenario and seed, whatever its task.
+    experiment = load_experiment(experiment_file(tmp_path))
+    out = tmp_path / "sweep"
+    run_sweep(experiment, out, executor="serial")
+    runs = load_runs(out)
+    scenario = experiment.base.replace(
+        {"quota.target_growth": 0.3, "quota.period": "monthly"}
+    )
+    seeds = replication_seeds(11, 5)
+    batch = TeamBatch(scenario, get_strategy("equal_split"), seeds[3:4], 12).run()
+    direct = batch.recorder.run_metrics()
+    row = runs[
+        (runs["strategy"] == "equal_split")
+        & (runs["point"] == 3)
+        & (runs["replication"] == 3)
+    ]
+    assert len(row) == 1
+    for metric in experiment.run_metrics:
+        assert row[metric].iloc[0] == pytest.approx(direct[metric][0], rel=0, abs=0)
+
+
+def test_common_random_numbers_pair_strategies(tmp_path):
+    # Under common random numbers, the team and market of replication i are shared,
+    # so paired revenue differences vary less than unpaired ones.
+    text = SMALL.replace("replications = 5", "replications = 40")
+    out = tmp_path / "sweep"
+    run_sweep(load_experiment(experiment_file(tmp_path, text)), out, executor="serial")
+    runs = load_runs(out)
+    point = runs[runs["point"] == 0]
+    first = point[point["strategy"] == "history_based"].set_index("replication")
+    second = point[point["strategy"] == "equal_split"].set_index("replication")
+    paired = (first["revenue"] - second["revenue"]).var()
+    unpaired = first["revenue"].var() + second["revenue"].var()
+    assert paired < unpaired / 2
+
+
+def sweep_frames(folder):
+    return load_runs(folder), load_monthly(folder)
+
+
+def test_executors_give_identical_results(tmp_path):
+    experiment = load_experiment(experiment_file(tmp_path))
+    serial = run_sweep(experiment, tmp_path / "serial", executor="serial")
+    processes = run_sweep(
+        experiment, tmp_path / "processes", executor="processes", workers=3
+    )
+    dask = run_sweep(experiment, tmp_path / "dask", executor="dask", workers=2)
+
+    expected = sweep_frames(serial.folder)
+    for result in (processes, dask):
+        runs, monthly = sweep_frames(result.folder)
+        pd.testing.assert_frame_equal(runs, expected[0])
+        pd.testing.assert_frame_equal(monthly, expected[1])
+    # Three workers split replications into smaller blocks than one does.
+    parts = {
+        name: len(list((tmp_path / name / "runs").iterdir()))
+        for name in ("serial", "processes")
+    }
+    assert parts["processes"] > parts["serial"]
+    assert load_manifest(dask.folder)["executor"] == "dask"
+
+
+def test_resume_completes_missing_tasks(tmp_path):
+    experiment = load_experiment(experiment_file(tmp_path))
+    whole = run_sweep(experiment, tmp_path / "whole", executor="serial")
+    out = tmp_path / "cut"
+    run_sweep(experiment, out, executor="serial", workers=2)
+
+    # Simulate a crash: drop some finished tasks and leave a half-written file.
+    dropped = sorted((out / "runs").iterdir())[::3]
+    dropped_runs = sum(len(pd.read_parquet(part)) for part in dropped)
+    for part in dropped:
+        part.unlink()
+        (out / "monthly" / part.name).unlink()
+    leftover = out / "runs" / ".tmp-part-x.parquet.abc"
+    leftover.write_bytes(b"half")
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["status"] = "running"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+
+    result = run_sweep(experiment, out, executor="processes", workers=2, resume=True)
+    assert dropped_runs > 0
+    assert result.runs_this_session == dropped_runs
+    assert not leftover.exists()
+    assert load_manifest(out)["status"] == "complete"
+    assert len(load_manifest(out)["sessions"]) == 2
+    pd.testing.assert_frame_equal(load_runs(out), load_runs(whole.folder))
+    pd.testing.assert_frame_equal(load_monthly(out), load_monthly(whole.folder))
+
+
+def test_rerun_of_complete_folder_runs_nothing(tmp_path):
+    experiment = load_experiment(experiment_file(tmp_path))
+    out = tmp_path / "sweep"
+    run_sweep(experiment, out, executor="serial")
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
+    again = run_sweep(experiment, out, executor="serial")
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
+    assert again.runs_this_session == 0
+    assert again.completed_runs == again.expected_runs
+    assert before == after
+
+
+def test_folder_of_other_experiment_rejected(tmp_path):
+    out = tmp_path / "sweep"
+    run_sweep(load_experiment(experiment_file(tmp_path)), out, executor="serial")
+    before = sorted(p.name for p in (out / "runs").iterdir())
+    other = experiment_file(tmp_path, SMALL.replace("seed = 11", "seed = 12"), "b.toml")
+    with pytest.raises(OptionError) as caught:
+        run_sweep(load_experiment(other), out, executor="serial")
+    assert "different experiment file" in str(caught.value)
+    assert sorted(p.name for p in (out / "runs").iterdir()) == before
+    assert load_manifest(out)["root_seed"] == 11
+
+
+def test_quick_folder_rejected_without_quick(tmp_path):
+    path = experiment_file(tmp_path)
+    out = tmp_path / "sweep"
+    run_sweep(load_experiment(path, quick=True), out, executor="serial")
+    with pytest.raises(OptionError) as caught:
+        run_sweep(load_experiment(path), out, executor="serial")
+    assert "started with --quick" in str(caught.value)
+
+
+def test_resume_without_folder_rejected(tmp_path):
+    experiment = load_experiment(experiment_file(tmp_path))
+    with pytest.raises(OptionError) as caught:
+        run_sweep(experiment, tmp_path / "none", executor="serial", resume=True)
+    assert "--resume: no sweep to resume" in str(caught.value)
+
+
+def test_folder_with_other_files_rejected(tmp_path):
+    out = tmp_path / "sweep"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    experiment = load_experiment(experiment_file(tmp_path))
+    with pytest.raises(OptionError) as caught:
+        run_sweep(experiment, out, executor="serial")
+    assert "is not a sweep folder" in str(caught.value)
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+def test_cli_prints_size_and_logs_progress(tmp_path):
+    path = experiment_file(tmp_path)
+    out = tmp_path / "sweep"
+    result = quotalab("sweep", str(path), "--out", str(out), "--executor", "serial")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "2 strategies x 4 points x 5 replications = 40 runs"
+    assert lines[-1] == f"40 of 40 runs stored in {out}"
+    # Without a terminal, progress goes to log lines rather than a bar.
+    assert "40/40 runs (100%)" in result.stderr
+    assert "runs/s" in result.stderr
+
+
+def test_cli_rejects_unknown_executor(tmp_path):
+    path = experiment_file(tmp_path)
+    result = quotalab("sweep", str(path), "--executor", "threads")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "quotalab sweep: error: --executor: unknown executor 'threads'; "
+        "valid: serial, processes, dask"
+    ]
+
+
+def count_parts(folder):
+    runs = folder / "runs"
+    if not runs.is_dir():
+        return 0
+    return sum(1 for p in runs.iterdir() if p.name.startswith("part-"))
+
+
+def test_sigkill_then_resume_matches_uninterrupted(tmp_path):
+    path = experiment_file(tmp_path, SLOW)
+    experiment = load_experiment(path)
+    whole = run_sweep(experiment, tmp_path / "whole", executor="serial")
+    total_parts = count_parts(whole.folder)
+
+    out = tmp_path / "killed"
+    command = [
+        sys.executable,
+        "-m",
+        "sim",
+        "sweep",
+        str(path),
+        "--out",
+        str(out),
+        "--executor",
+        "serial",
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while count_parts(out) < 5 and process.poll() is None:
+            assert time.monotonic() < deadline, "the sweep stored no parts in 300 s"
+            time.sleep(0.02)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, "the sweep finished before the kill"
+    stored = count_parts(out)
+    assert 5 <= stored < total_parts
+    assert load_manifest(out)["status"] == "running"
+
+    result = quotalab(
+        "sweep", str(path), "--out", str(out), "--resume", "--workers", "2"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "resuming" in result.stderr
+    manifest = load_manifest(out)
+    assert manifest["status"] == "complete"
+    assert manifest["completed_runs"] == manifest["expected_runs"] == 2 * 30 * 2
+    runs = load_runs(out)
+    assert not runs.duplicated(["strategy", "point", "replication"]).any()
+    pd.testing.assert_frame_equal(runs, load_runs(whole.folder))
+    pd.testing.assert_frame_equal(load_monthly(out), load_monthly(whole.folder))
+    assert list(runs.columns[-len(RUN_METRICS) :]) == list(RUN_METRICS)
