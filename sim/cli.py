@@ -109,6 +109,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--quick", action="store_true", help="small sizes, one repeat")
     bench.set_defaults(handler=_bench)
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="run an experiment file: designs, replications, resume",
+        description="Run every strategy at every design point of an experiment "
+        "file for every replication, streaming results to Parquet "
+        "(docs/experiments.md). Rerunning into the same folder resumes it.",
+    )
+    sweep.add_argument("file", type=Path, metavar="FILE", help="experiment TOML file")
+    sweep.add_argument(
+        "--out", type=Path, help="output folder (default: the file's [output] folder)"
+    )
+    sweep.add_argument(
+        "--quick", action="store_true", help="apply the file's [quick] overrides"
+    )
+    sweep.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish the interrupted sweep in the output folder",
+    )
+    sweep.add_argument(
+        "--executor",
+        default="processes",
+        help="serial, processes (default) or dask",
+    )
+    sweep.add_argument(
+        "--workers",
+        type=_whole_number(1),
+        default=default_workers(),
+        help="worker processes (default: all cores)",
+    )
+    sweep.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --executor dask: scheduler address (default: a local cluster)",
+    )
+    sweep.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print only the size and the folder; no progress",
+    )
+    sweep.set_defaults(handler=_sweep)
     return parser
 
 
@@ -260,6 +302,54 @@ def _bench(args) -> int:
     from sim.bench import format_report, run_benchmark
 
     print(format_report(run_benchmark(quick=args.quick)))
+    return 0
+
+
+def _sweep(args) -> int:
+    from sim.sweep import (
+        EXECUTORS,
+        ProgressLog,
+        load_experiment,
+        resolve_design,
+        run_sweep,
+        sweep_size,
+    )
+    from sim.sweep.storage import load_manifest
+
+    if args.executor not in EXECUTORS:
+        raise OptionError(
+            f"--executor: unknown executor {args.executor!r}; "
+            f"valid: {', '.join(EXECUTORS)}"
+        )
+    experiment = load_experiment(args.file, quick=args.quick)
+    design = resolve_design(experiment)
+    out_dir = args.out or experiment.default_folder()
+    print(sweep_size(experiment, design), flush=True)
+
+    # The bar covers only the runs still missing when resuming a folder.
+    total = len(experiment.strategies) * len(design) * experiment.replications
+    if (out_dir / "manifest.json").is_file():
+        total -= load_manifest(out_dir).get("completed_runs", 0)
+    bar = _progress_bar(args, total)
+    log = None if bar or args.quiet else ProgressLog(total)
+    try:
+        result = run_sweep(
+            experiment,
+            out_dir,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            design=design,
+            progress=bar.update if bar else log.update if log else None,
+        )
+    finally:
+        if bar:
+            bar.close()
+    print(
+        f"{result.completed_runs:,} of {result.expected_runs:,} runs stored "
+        f"in {result.folder}"
+    )
     return 0
 
 
