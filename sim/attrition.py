@@ -123,3 +123,4 @@ def hire(batch, draws, record) -> None:
     batch.measured = np.where(fill, False, batch.measured)
     batch.active = batch.active | fill
     batch.vacancy_months = np.where(fill, 0.0, batch.vacancy_months)
+    batch.levers.on_hire(fill, batch.clock)

@@ -43,6 +43,7 @@ class EffortInputs:
     morale: np.ndarray
     fatigue: np.ndarray
     pass_through: float  # how much of extra sales the quota rule passes on
+    commitment: float = 1.0  # goal-commitment multiplier (progress feedback)
 
 
 def choose_effort(
@@ -76,7 +77,8 @@ def _expectancy(inputs, settings, curve, beta):
         if np.ndim(inputs.months_left_share)
         else inputs.months_left_share
     )
-    goal = settings.goal_commitment * inputs.morale[..., None] * chance
+    commitment = settings.goal_commitment * inputs.commitment
+    goal = commitment * inputs.morale[..., None] * chance
     cost = settings.cost * 0.5 * grid**2 * (1.0 + inputs.fatigue[..., None]) * share
     ratchet = (
         settings.ratchet_foresight * inputs.pass_through * (done + mean)

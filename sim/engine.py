@@ -12,12 +12,15 @@ One month, in order (each step is a method below):
 3. effort choice (:mod:`sim.effort`);
 4. sales;
 5. the manager observes sales and the reported pipeline, and may coach or revise
-   quotas mid-period;
+   quotas mid-period (the strategy's revisions, then scheduled ones);
 6. pay;
 7. morale, fatigue and the manager's beliefs;
 8. attrition: voluntary hazard, and performance-managed exits at quarterly reviews;
 9. hiring into seats vacant for at least a month;
 10. metrics (:mod:`sim.metrics`).
+
+The management levers of :mod:`sim.levers` hook into steps 1, 3, 4, 5, 7 and 9;
+each is off by default and then costs nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import numpy as np
 from sim import morale as morale_rules
 from sim.effort import EffortInputs, choose_effort
 from sim.errors import StrategyError
+from sim.levers import UNSTATED, Levers, coaching_effect, coaching_priority
 from sim.market import (
     initial_regimes,
     next_regime,
@@ -43,7 +47,7 @@ from sim.payplan import PayCurve
 from sim.rng import BatchStreams
 from sim.scenario import Scenario
 from sim.team import PRIOR_MONTHS, build_initial_team, ramp
-from strategies.base import Strategy
+from strategies.base import Reallocation, Strategy
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +83,7 @@ class TeamBatch:
         self.seats = scenario.team.seats
         self.period_months = PERIOD_MONTHS[scenario.quota.period]
         self.curve = PayCurve.from_settings(scenario.pay)
+        self.base_curve = self.curve
         self.season = season_weights(scenario.market)
         self.regime_multiplier = regime_multipliers(scenario.market)
         self.streams = BatchStreams(self.seeds, self.seats)
@@ -133,6 +138,8 @@ class TeamBatch:
         self.skill_belief = np.ones(shape)
         self._refresh_potential_estimate(month=0)
         self._init_skill_belief()
+        self.coached = np.zeros(shape, dtype=bool)
+        self.levers = Levers(self)
 
     def _init_skill_belief(self) -> None:
         prior = slice(0, PRIOR_MONTHS)
@@ -205,12 +212,15 @@ class TeamBatch:
 
         draws = self._draw(t)
         self._advance_market(t, draws)
-        expected = self._expected_sales(t)
+        expected = self.levers.split_effort(self._expected_sales(t), month_in_period)
         self._choose_effort(t, expected, month_in_period)
         sales = self._generate_sales(t, expected, draws)
+        self.levers.develop_accounts()
         self._observe_and_act(t, expected, draws, record, month_in_period)
         pay = self._pay(period_end)
-        attainment = self._update_people(sales, expected, draws, period_end, record)
+        attainment = self._update_people(
+            sales, draws, period_end, month_in_period
+        )
         exits = self._attrition(t, expected, draws, record)
         self._hire(draws, record)
 
@@ -234,6 +244,7 @@ class TeamBatch:
         now = PRIOR_MONTHS + t
         last_year = self.sales_history[..., now - 12 : now].sum(axis=(1, 2))
         self.annual_target = (1 + self.scenario.quota.target_growth) * last_year
+        self.levers.assess_skills(t)
         if t > 0:
             self._refresh_potential_estimate(month=t)
 
@@ -257,6 +268,7 @@ class TeamBatch:
         previous_quota = self.quota.copy()
         previous_measured = self.measured.copy()
 
+        self.levers.prepare_forecasts(t)
         view = self.view(month_in_period=0)
         try:
             allocated = self.strategy.allocate(view)
@@ -264,7 +276,9 @@ class TeamBatch:
             name = self.strategy.name or type(self.strategy).__name__
             raise StrategyError(f"strategy {name!r}: {error}") from None
         quota = self._checked_allocation(allocated, view)
+        quota = self.levers.adjust_quotas(quota, t)
         quota = self._apply_new_hire_rule(quota, view)
+        self._set_pay_curve(view)
 
         self.quota = quota
         self.measured = self.active & (quota > 0)
@@ -297,6 +311,15 @@ class TeamBatch:
                 "quotas must be finite and >= 0"
             )
         return np.where(self.active, quota, 0.0)
+
+    def _set_pay_curve(self, view: ManagerView) -> None:
+        """Use the strategy's per-rep pay tiers for this period, if it sets any."""
+        tiers = getattr(self.strategy, "pay_tiers", None)
+        if tiers is not None:
+            threshold, excellence = tiers(view)
+            self.curve = PayCurve.with_tiers(self.scenario.pay, threshold, excellence)
+        elif self.curve is not self.base_curve:
+            self.curve = self.base_curve
 
     def _apply_new_hire_rule(self, quota: np.ndarray, view: ManagerView) -> np.ndarray:
         """Scale ramping reps' quotas if the scenario says so; keep the team total."""
@@ -401,11 +424,24 @@ class TeamBatch:
             months_left_share=months_left / self.period_months,
             morale=self.morale,
             fatigue=self.fatigue,
-            pass_through=self.strategy.ratchet_pass_through,
+            pass_through=self._pass_through(),
+            commitment=self.levers.commitment(month_in_period),
         )
         effort = choose_effort(inputs, s.effort, self.curve, s.sales.effort_elasticity)
         # Reps without a quota this period (hired mid-period) work at normal effort.
         self.effort = np.where(self.measured, effort, 1.0)
+
+    def _pass_through(self) -> float:
+        """Return the share of extra sales the quota rule passes into next quotas.
+
+        A manager's review after each period adds its correction rate: it moves
+        quota towards the reps who beat it.
+        """
+        pass_through = self.strategy.ratchet_pass_through
+        if self.levers.review:
+            rate = self.scenario.review.correction_rate
+            pass_through = min(pass_through + rate, 1.0)
+        return pass_through
 
     # -- 4. sales -------------------------------------------------------------
 
@@ -421,34 +457,54 @@ class TeamBatch:
 
     def _observe_and_act(self, t, expected, draws, record, month_in_period) -> None:
         manager = self.scenario.manager
-        reported = expected * (1 - manager.sandbagging)
-        noise = 1 + manager.pipeline_noise * draws["pipeline_noise"]
+        sandbagging, pipeline_noise = manager.sandbagging, manager.pipeline_noise
+        if self.scenario.tracking.pipeline_review:
+            kept = 1.0 - self.scenario.tracking.pipeline_review
+            sandbagging, pipeline_noise = sandbagging * kept, pipeline_noise * kept
+        reported = expected * (1 - sandbagging)
+        noise = 1 + pipeline_noise * draws["pipeline_noise"]
         self.pipeline = np.maximum(reported * noise, 0.0)
 
         self.coaching = self.coaching * manager.coaching_decay
         if manager.coaching_capacity:
             self._coach(manager)
 
-        revises = type(self.strategy).reallocate is not Strategy.reallocate
-        if revises and month_in_period < self.period_months - 1:
-            self._reallocate(t, month_in_period + 1, record)
+        if month_in_period < self.period_months - 1:
+            revises = type(self.strategy).reallocate is not Strategy.reallocate
+            if revises:
+                self._reallocate(t, month_in_period + 1, record)
+            interval = self.scenario.stability.revision_interval
+            if interval and (month_in_period + 1) % interval == 0:
+                self._scheduled_revision(t, month_in_period + 1, record)
 
     def _coach(self, manager) -> None:
-        """Coach the reps furthest behind pace among those not yet given up."""
+        """Coach up to capacity the reps the early warning ranks first.
+
+        With the default tracking settings these are the reps furthest behind
+        pace among those not written off (pace between 0.5 and 1).
+        """
+        tracking = self.scenario.tracking
         elapsed = self._season_share_elapsed(
             self.clock, self.clock % self.period_months + 1
         )
         quota = np.where(self.measured, self.quota, np.inf)
         pace = self.period_sales / (quota * elapsed)
-        # Coaching helps middle performers most (CEB/SEC): skip reps far behind.
-        candidates = self.measured & self.active & (pace > 0.5) & (pace < 1.0)
-        gap = np.where(candidates, 1.0 - pace, -np.inf)
-        order = np.argsort(-gap, axis=1, kind="stable")[:, : manager.coaching_capacity]
-        chosen = np.zeros_like(candidates)
+        flagged = (
+            self.measured
+            & self.active
+            & (pace > tracking.write_off_pace)
+            & (pace < tracking.alert_pace)
+        )
+        priority = coaching_priority(self, pace, flagged)
+        order = np.argsort(-priority, axis=1, kind="stable")
+        order = order[:, : manager.coaching_capacity]
+        chosen = np.zeros_like(flagged)
         np.put_along_axis(chosen, order, True, axis=1)
-        chosen &= candidates
-        self.coaching = np.where(chosen, manager.coaching_effect, self.coaching)
+        chosen &= np.isfinite(priority)
+        effect = coaching_effect(self, chosen)
+        self.coaching = np.where(chosen, effect, self.coaching)
         self.coached = chosen
+        self.levers.coached_morale(chosen)
 
     def _season_share_elapsed(self, t: int, elapsed_months: int) -> float:
         fiscal_month = t % 12
@@ -461,8 +517,29 @@ class TeamBatch:
         revision = self.strategy.reallocate(view)
         if revision is None:
             return
+        self._apply_revision(t, revision, self.strategy.name, record)
+
+    def _scheduled_revision(
+        self, t: int, elapsed_months: int, record: MonthlyRecord
+    ) -> None:
+        """Revise the unmet quota on the schedule of ``stability.revision_interval``.
+
+        Where no trigger fires, the change is made anyway and logged as
+        ``"unstated"`` unless ``stability.require_trigger`` is set.
+        """
+        from strategies.builtin import forecast_revision
+
+        stability = self.scenario.stability
+        view = self.view(month_in_period=elapsed_months)
+        revised, trigger = forecast_revision(view, stability.forecast_blend)
+        if not stability.require_trigger:
+            trigger = np.where(trigger == "", UNSTATED, trigger)
+        fired = (trigger != "")[:, None]
+        revision = Reallocation(np.where(fired, revised, self.quota), trigger)
+        self._apply_revision(t, revision, "scheduled revision", record)
+
+    def _apply_revision(self, t, revision, name, record) -> None:
         quota = np.asarray(revision.quotas, dtype=float)
-        name = self.strategy.name
         if (
             quota.shape != self.quota.shape
             or not np.isfinite(quota).all()
@@ -489,9 +566,10 @@ class TeamBatch:
                     trigger[r],
                 )
             )
-        self.morale = morale_rules.on_revision(
-            self, changed & self.active, trigger != ""
-        )
+        stated = (trigger != "") & (trigger != UNSTATED)
+        self.morale = morale_rules.on_revision(self, changed & self.active, stated)
+        if record.quota_changes is not None:
+            changed = changed | record.quota_changes
         record.quota_changes = changed & self.active
         self.quota = quota
         self._write_remaining_quota_history(t)
@@ -527,7 +605,7 @@ class TeamBatch:
 
     # -- 7. people ------------------------------------------------------------
 
-    def _update_people(self, sales, expected, draws, period_end, record) -> np.ndarray:
+    def _update_people(self, sales, draws, period_end, month_in_period) -> np.ndarray:
         attainment = np.full(self.quota.shape, np.nan)
         if period_end:
             attainment = np.where(
@@ -536,6 +614,10 @@ class TeamBatch:
                 np.nan,
             )
         self.morale = morale_rules.monthly(self, draws, period_end)
+        self.levers.feedback_morale(month_in_period, period_end)
+        if period_end:
+            self.levers.close_period(attainment)
+        self.levers.grow_skills()
         m = self.scenario.morale
         self.fatigue = m.fatigue_decay * self.fatigue + np.maximum(
             self.effort - 1.0, 0.0
@@ -613,12 +695,13 @@ class TeamBatch:
             if month_in_period
             else 0.0,
             potential_estimate=self.potential_estimate,
-            skill_belief=self.skill_belief,
+            skill_belief=self.levers.skill_belief(),
             pipeline=self.pipeline,
             market_index=self.regime_multiplier[self.regime],
             market_index_at_start=self.regime_multiplier[self.regime_at_period_start],
             vacated=self.vacated,
             rng=self.strategy_rng,
+            forecast=self.levers.forecast,
         )
 
     def _ramp_share(self) -> np.ndarray:

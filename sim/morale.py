@@ -54,7 +54,11 @@ def on_new_quotas(
     """Return morale after reps see new quotas: fairness and ratchet shocks."""
     m = batch.scenario.morale
     draws = batch.streams.monthly("sales", "normal", 3, t)
-    perceived = batch.potential() * np.exp(m.fairness_noise * draws[:, 2])
+    noise = m.fairness_noise
+    if batch.scenario.transparency.criteria_published:
+        # Published criteria let reps judge their burden more accurately.
+        noise = noise * batch.scenario.transparency.criteria_noise_share
+    perceived = batch.potential() * np.exp(noise * draws[:, 2])
     measured = batch.measured
 
     burden = np.log(np.where(measured, batch.quota, 1.0) / perceived)

@@ -47,6 +47,9 @@ class ManagerView:
         market_index_at_start: (R,) the same at the start of the period.
         vacated: (R, N) seats whose rep left during this period.
         rng: one generator per replication, from the strategy's own stream.
+        forecast: (R, N) each rep's own forecast of this period's sales at full
+            productivity, as reported (sandbagged unless a truth-telling grid is
+            used); ``None`` unless the strategy sets ``uses_forecast = True``.
     """
 
     month: int
@@ -72,6 +75,7 @@ class ManagerView:
     market_index_at_start: np.ndarray
     vacated: np.ndarray
     rng: tuple
+    forecast: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for spec in fields(self):

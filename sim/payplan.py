@@ -11,6 +11,9 @@ curve of attainment ``a`` is
 plus an optional lump-sum bonus on reaching quota. The curve is a sum of ramps, so
 its expectation under lognormal sales has a closed form (Black 1976 call prices),
 which the expectancy effort rule uses.
+
+A tiered plan (:meth:`PayCurve.with_tiers`) sets the threshold and an excellence
+tier per rep: kinks may then be arrays of shape (R, N) instead of numbers.
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ from sim.scenario import PaySettings
 class PayCurve:
     """Payout curve of a pay plan as slopes at kinks: ``sum(slope * (a - kink)+)``."""
 
-    kinks: tuple[float, ...]
-    slopes: tuple[float, ...]
+    kinks: tuple[float | np.ndarray, ...]
+    slopes: tuple[float | np.ndarray, ...]
     bonus: float
     commission_share: float
+    quota_index: int = 1  # position of the kink at attainment 1 (quota)
 
     @classmethod
     def from_settings(cls, pay: PaySettings) -> PayCurve:
@@ -41,6 +45,35 @@ class PayCurve:
         if pay.cap:
             kinks.append(pay.cap)
             slopes.append(-pay.accelerator)
+        return cls(
+            tuple(kinks),
+            tuple(slopes),
+            pay.quota_bonus_share,
+            1.0 - pay.quota_bonus_share,
+        )
+
+    @classmethod
+    def with_tiers(
+        cls, pay: PaySettings, threshold: np.ndarray, excellence: np.ndarray
+    ) -> PayCurve:
+        """Build a tiered curve with per-rep threshold and excellence tiers (R, N).
+
+        Payout rises from 0 at the rep's threshold to 1 at quota, grows at
+        ``pay.accelerator`` up to the excellence tier and at twice that beyond it,
+        and stays flat beyond ``pay.cap`` when one is set (Steenburgh & Ahearne
+        2012 on tiered targets). Tiers are attainment levels: threshold < 1 <=
+        excellence.
+        """
+        threshold = np.clip(threshold, 0.0, 0.99)
+        excellence = np.maximum(excellence, 1.0)
+        if pay.cap:
+            excellence = np.minimum(excellence, pay.cap)
+        rise = 1.0 / (1.0 - threshold)
+        kinks = [threshold, 1.0, excellence]
+        slopes = [rise, pay.accelerator - rise, pay.accelerator]
+        if pay.cap:
+            kinks.append(pay.cap)
+            slopes.append(-2.0 * pay.accelerator)
         return cls(
             tuple(kinks),
             tuple(slopes),
@@ -77,15 +110,26 @@ class PayCurve:
             log_mean = np.log(np.maximum(mean, 1e-300))
         total = 0.0
         chance = None
-        for kink, slope in zip(self.kinks, self.slopes, strict=True):
+        pairs = enumerate(zip(self.kinks, self.slopes, strict=True))
+        for index, (kink, slope) in pairs:
+            # Per-rep tiers (R, N) meet an effort-grid axis: (R, N, G).
+            kink = _expand(kink, done)
+            slope = _expand(slope, done)
             call, above = _call(done, mean, log_mean, sigma, kink)
             total = total + slope * call
-            if kink == 1.0:
+            if index == self.quota_index:
                 chance = above
         total = total * self.commission_share
         if self.bonus:
             total = total + self.bonus * chance
         return total, chance
+
+
+def _expand(value, done):
+    """Add a trailing axis to a per-rep tier when ``done`` has an effort-grid axis."""
+    if np.ndim(value) and np.ndim(done) > np.ndim(value):
+        return np.asarray(value)[..., None]
+    return value
 
 
 def _call(done, mean, log_mean, sigma, kink):

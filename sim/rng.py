@@ -18,7 +18,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
-STREAMS = ("init", "market", "sales", "attrition", "hiring", "manager", "strategy")
+# Streams are keyed by their position: append new ones, never reorder, so existing
+# draws stay bit-identical. "levers" feeds the management levers (sim/levers.py).
+STREAMS = (
+    "init",
+    "market",
+    "sales",
+    "attrition",
+    "hiring",
+    "manager",
+    "strategy",
+    "levers",
+)
 
 # Months of random numbers drawn per call. A fixed block size makes the draws of
 # month t independent of the horizon, so a 36-month run equals the first 36 months

@@ -1,7 +1,9 @@
 """The scenario: every magnitude of the model in one validated object.
 
 A scenario is a set of sections (``team``, ``market``, ``sales``, ``effort``, ``pay``,
-``quota``, ``morale``, ``attrition``, ``hiring``, ``manager``). Each setting declares
+``quota``, ``morale``, ``attrition``, ``hiring``, ``manager``, and the management
+levers ``profiling`` to ``participation`` described in ``docs/levers.md``). Each
+setting declares
 its default, unit, valid range and source with :func:`setting`, so validation, the
 TOML file format and the documentation table are all built from one declaration.
 
@@ -521,6 +523,328 @@ class ManagerSettings:
     )
 
 
+# Management levers (docs/levers.md). Each is off or neutral by default, so the
+# default scenario gives the same results as a model without them.
+
+
+@dataclass(frozen=True)
+class ProfilingSettings:
+    """Profiling before allocating: a direct assessment of each rep's skill.
+
+    The accuracy of territory-potential estimates is ``manager.potential_error``.
+    """
+
+    skill_weight: float = setting(
+        0.0,
+        "share",
+        "weight of the profiling assessment in the skill belief strategies see; "
+        "0 = no profiling (belief learned from sales only)",
+        low=0.0,
+        high=1.0,
+    )
+    skill_error: float = setting(
+        0.30,
+        "log-sd",
+        "error of the assessment, redone at each fiscal-year start and at hire; "
+        "aptitude tests explain under 20% of performance variance (Churchill et "
+        "al. 1985); assumption",
+        low=0.0,
+        high=3.0,
+    )
+
+
+@dataclass(frozen=True)
+class TrackingSettings:
+    """Progress tracking, early warning and where coaching goes.
+
+    Coaching capacity, effect and decay are ``manager.coaching_*``.
+    """
+
+    coaching_target: str = setting(
+        "behind_pace",
+        "",
+        "behind_pace: the alerted reps furthest behind; most_to_gain: alerted reps "
+        "with the largest expected response; random: no tracking, any rep",
+        choices=("behind_pace", "most_to_gain", "random"),
+    )
+    alert_pace: float = setting(
+        1.0,
+        "pace",
+        "early warning: a rep is flagged when period-to-date pace is below this",
+        low=0.0,
+        high=2.0,
+    )
+    write_off_pace: float = setting(
+        0.5,
+        "pace",
+        "reps below this pace are not coached (too far behind to recover)",
+        low=0.0,
+        high=2.0,
+    )
+    coaching_response: str = setting(
+        "middle",
+        "",
+        "middle: the effect peaks at the median skill and vanishes at the extremes "
+        "(Sales Executive Council 2008: up to +19% for the middle 60%, little for "
+        "the tails); uniform: the same effect for everyone",
+        choices=("middle", "uniform"),
+    )
+    coaching_morale: float = setting(
+        0.0,
+        "morale per coached month",
+        "morale gain from being coached; 0.01 in the literature-based design "
+        "(assumption)",
+        low=0.0,
+        high=1.0,
+    )
+    pipeline_review: float = setting(
+        0.0,
+        "share",
+        "share of pipeline sandbagging and noise that pipeline reviews remove "
+        "(Jordan & Kelly 2015, correlational); 0 = no reviews",
+        low=0.0,
+        high=1.0,
+    )
+
+
+@dataclass(frozen=True)
+class StabilitySettings:
+    """How often the manager revises quotas mid-period, and on what grounds."""
+
+    revision_interval: int = setting(
+        0,
+        "months",
+        "months between scheduled mid-period revisions of the unmet quota; 0 = "
+        "targets stay fixed within the period (WorldatWork/BSC 2012: firms rarely "
+        "change quotas mid-cycle)",
+        low=0,
+        high=11,
+    )
+    require_trigger: bool = setting(
+        False,
+        "",
+        "revise only where a stated trigger fires (market, vacancy, pace); "
+        "otherwise every scheduled revision happens, unexplained",
+    )
+    forecast_blend: float = setting(
+        0.5,
+        "share",
+        "weight of the run-rate and pipeline forecast in a revised remainder",
+        low=0.0,
+        high=1.0,
+    )
+
+
+@dataclass(frozen=True)
+class TransparencySettings:
+    """Published allocation criteria and published rankings."""
+
+    criteria_published: bool = setting(
+        False,
+        "",
+        "allocation criteria are published (procedural justice; Ramaswami & Singh "
+        "2003)",
+    )
+    criteria_noise_share: float = setting(
+        0.5,
+        "share",
+        "share of morale.fairness_noise left when criteria are published "
+        "(assumption)",
+        low=0.0,
+        high=1.0,
+    )
+    rankings_published: bool = setting(
+        False,
+        "",
+        "attainment rankings are published to the team at each period close",
+    )
+    rank_morale_cost: float = setting(
+        0.02,
+        "morale per period",
+        "morale loss of the lowest-ranked rep, falling linearly to 0 at the "
+        "median; removing rank feedback raised sales 11% (Barankay 2012)",
+        low=0.0,
+        high=1.0,
+    )
+
+
+@dataclass(frozen=True)
+class FeedbackSettings:
+    """Recognition of top performers and progress feedback within the period."""
+
+    recognition_share: float = setting(
+        0.0,
+        "share of reps",
+        "top share by attainment recognised at each period close; 0 = none",
+        low=0.0,
+        high=1.0,
+    )
+    recognition_morale: float = setting(
+        0.02,
+        "morale per recognition",
+        "symbolic awards raised output 12% (Kosfeld & Neckermann 2011); the "
+        "morale size is an assumption",
+        low=0.0,
+        high=1.0,
+    )
+    interval_months: int = setting(
+        0,
+        "months",
+        "months between progress-feedback talks; 0 = feedback only at period close",
+        low=0,
+        high=12,
+    )
+    commitment_gain: float = setting(
+        0.2,
+        "share",
+        "rise of goal commitment in a month with feedback (Locke & Latham 2002: "
+        "feedback moderates goal effects); assumption",
+        low=0.0,
+        high=5.0,
+    )
+    pace_morale_weight: float = setting(
+        0.01,
+        "morale per feedback",
+        "morale response to the pace reported in feedback, positive ahead of pace "
+        "and negative behind; over a third of feedback interventions lowered "
+        "performance (Kluger & DeNisi 1996)",
+        low=0.0,
+        high=1.0,
+    )
+
+
+@dataclass(frozen=True)
+class DevelopmentSettings:
+    """Short-term closing versus long-term account development."""
+
+    base_share: float = setting(
+        0.0,
+        "share of effort",
+        "effort spent developing accounts when on pace; 0 = no development",
+        low=0.0,
+        high=0.9,
+    )
+    long_term_target: bool = setting(
+        False,
+        "",
+        "a separate long-term development target; without it, reps behind pace or "
+        "near the period close cut development (Kim, Sudhir, Uetake & Canales "
+        "2019; Chung, Narayandas & Chang 2021)",
+    )
+    potential_yield: float = setting(
+        0.04,
+        "log potential per unit of stock",
+        "lift of territory potential per unit of development stock (assumption)",
+        low=0.0,
+        high=1.0,
+    )
+    stock_decay: float = setting(
+        0.97,
+        "per month",
+        "share of the development stock kept each month (assumption)",
+        low=0.0,
+        high=1.0,
+    )
+
+
+@dataclass(frozen=True)
+class DiscretionSettings:
+    """Manager discretion: adjustments to the rule's quotas at each period start."""
+
+    adjustment_noise: float = setting(
+        0.0,
+        "log-sd",
+        "random manager adjustments to each quota; 0 = the standard process",
+        low=0.0,
+        high=2.0,
+    )
+    favoured_share: float = setting(
+        0.0,
+        "share of seats",
+        "seats the manager favours with lower quotas; 13-15% of quota adjustments "
+        "are self-serving (Benson 2014)",
+        low=0.0,
+        high=1.0,
+    )
+    favouritism: float = setting(
+        0.15,
+        "log quota cut",
+        "quota cut of a favoured seat before the team total is restored "
+        "(assumption)",
+        low=0.0,
+        high=2.0,
+    )
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    """Review after each period: correct the allocation from its last errors."""
+
+    correction_rate: float = setting(
+        0.0,
+        "share per period",
+        "share of a rep's log attainment gap to the team median carried into the "
+        "next quotas; 0 = no review. A learning allocator, and a ratchet when high",
+        low=0.0,
+        high=1.0,
+    )
+
+
+@dataclass(frozen=True)
+class GrowthSettings:
+    """Growth assignments: stretch quotas for developing reps."""
+
+    stretch: float = setting(
+        0.0,
+        "share of quota",
+        "quota uplift for developing reps before the team total is restored; "
+        "0 = no growth assignments",
+        low=0.0,
+        high=1.0,
+    )
+    developing_months: float = setting(
+        24.0,
+        "months",
+        "reps past ramp with tenure below this count as developing",
+        low=0.0,
+    )
+    skill_gain: float = setting(
+        0.05,
+        "log skill per year at stretch 1",
+        "skill growth from a stretch assignment, proportional to the stretch "
+        "(assumption)",
+        low=0.0,
+        high=2.0,
+    )
+
+
+@dataclass(frozen=True)
+class ParticipationSettings:
+    """Rep forecasts for the participatory strategy."""
+
+    sandbagging: float = setting(
+        0.15,
+        "share",
+        "mean under-forecast; each rep draws from 0 to twice this each period "
+        "(assumption; Gonik 1978 on the incentive to sandbag)",
+        low=0.0,
+        high=0.45,
+    )
+    truth_telling_grid: bool = setting(
+        False,
+        "",
+        "a Gonik bonus grid makes an honest forecast the rep's best choice, so "
+        "forecasts carry no sandbagging",
+    )
+    forecast_noise: float = setting(
+        0.10,
+        "log-sd",
+        "error of a rep's honest forecast of their own period sales (assumption)",
+        low=0.0,
+        high=2.0,
+    )
+
+
 SECTIONS: dict[str, type] = {
     "team": TeamSettings,
     "market": MarketSettings,
@@ -532,6 +856,16 @@ SECTIONS: dict[str, type] = {
     "attrition": AttritionSettings,
     "hiring": HiringSettings,
     "manager": ManagerSettings,
+    "profiling": ProfilingSettings,
+    "tracking": TrackingSettings,
+    "stability": StabilitySettings,
+    "transparency": TransparencySettings,
+    "feedback": FeedbackSettings,
+    "development": DevelopmentSettings,
+    "discretion": DiscretionSettings,
+    "review": ReviewSettings,
+    "growth": GrowthSettings,
+    "participation": ParticipationSettings,
 }
 
 
@@ -554,6 +888,18 @@ class Scenario:
     attrition: AttritionSettings = field(default_factory=AttritionSettings)
     hiring: HiringSettings = field(default_factory=HiringSettings)
     manager: ManagerSettings = field(default_factory=ManagerSettings)
+    profiling: ProfilingSettings = field(default_factory=ProfilingSettings)
+    tracking: TrackingSettings = field(default_factory=TrackingSettings)
+    stability: StabilitySettings = field(default_factory=StabilitySettings)
+    transparency: TransparencySettings = field(default_factory=TransparencySettings)
+    feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
+    development: DevelopmentSettings = field(default_factory=DevelopmentSettings)
+    discretion: DiscretionSettings = field(default_factory=DiscretionSettings)
+    review: ReviewSettings = field(default_factory=ReviewSettings)
+    growth: GrowthSettings = field(default_factory=GrowthSettings)
+    participation: ParticipationSettings = field(
+        default_factory=ParticipationSettings
+    )
 
     def __post_init__(self) -> None:
         for name in SECTIONS:
@@ -695,9 +1041,9 @@ def _validate_section(name: str, section: Any) -> None:
                         path, item, "list items must be finite and >= 0"
                     )
             continue
-        if isinstance(value, str):
+        if isinstance(value, str | bool):
             continue
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if not isinstance(value, int | float):
             raise ScenarioError(path, value, "must be a number")
         if not math.isfinite(value):
             raise ScenarioError(path, value, "must be a finite number")

@@ -30,18 +30,23 @@ from strategies.builtin import (
     HistoryBased,
     TerritoryPotential,
 )
+from strategies.predictive import Blend, EqualProbability, Participatory, Tiered
 from strategies.registry import REGISTRY, builtin_names, get_strategy, register
 
 __all__ = [
     "REGISTRY",
+    "Blend",
     "CapabilityWeighted",
     "Dynamic",
+    "EqualProbability",
     "EqualSplit",
     "FunctionStrategy",
     "HistoryBased",
+    "Participatory",
     "Reallocation",
     "Strategy",
     "TerritoryPotential",
+    "Tiered",
     "WeightedStrategy",
     "builtin_names",
     "get_strategy",

@@ -126,48 +126,72 @@ class Dynamic(HistoryBased):
         """Re-allocate the unmet remainder where a trigger fires."""
         if view.month_in_period >= view.months_in_period:
             return None
-        elapsed = max(view.season_share_elapsed, 1e-9)
-        quota = view.quota
-        done = view.period_sales
-        # A seat vacated this period is closed, even if a new hire now holds it.
-        open_reps = view.active & ~view.vacated & (quota > 0) & (done < quota)
-        pace = np.divide(done, quota * elapsed, out=np.ones_like(done), where=quota > 0)
-
-        closing = view.vacated & (quota > done)
-        market = view.market_index != view.market_index_at_start
-        vacancy = closing.any(axis=1)
-        outside = open_reps & ((pace < self.pace_low) | (pace > self.pace_high))
-        off_pace = outside.sum(axis=1) >= self.pace_share * np.maximum(
-            open_reps.sum(axis=1), 1
+        revised, trigger = forecast_revision(
+            view,
+            self.blend,
+            pace_low=self.pace_low,
+            pace_high=self.pace_high,
+            pace_share=self.pace_share,
         )
-        trigger = np.where(
-            market,
-            "market",
-            np.where(vacancy, "vacancy", np.where(off_pace, "pace", "")),
-        )
-        trigger = np.where(open_reps.any(axis=1), trigger, "")
         if not (trigger != "").any():
             return None
-
-        remainder = np.where(open_reps, quota - done, 0.0)
-        freed = np.where(closing, quota - done, 0.0).sum(axis=1, keepdims=True)
-        pool = remainder.sum(axis=1, keepdims=True) + freed
-
-        months_left = view.months_in_period - view.month_in_period
-        run_rate = done / elapsed * (1.0 - elapsed)
-        forecast = 0.5 * run_rate + 0.5 * view.pipeline * months_left
-        forecast = np.where(open_reps, np.maximum(forecast, 1e-9), 0.0)
-
-        old_share = _share(remainder)
-        forecast_share = _share(forecast)
-        new_remainder = pool * (
-            (1 - self.blend) * old_share + self.blend * forecast_share
-        )
-        revised = np.where(open_reps, done + new_remainder, quota)
-        revised = np.where(closing, done, revised)
-
         fired = (trigger != "")[:, None]
-        return Reallocation(np.where(fired, revised, quota), trigger)
+        return Reallocation(np.where(fired, revised, view.quota), trigger)
+
+
+def forecast_revision(
+    view: ManagerView,
+    blend: float,
+    *,
+    pace_low: float = 0.7,
+    pace_high: float = 1.3,
+    pace_share: float = 0.25,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return revised quotas (R, N) and the trigger that fired in each team (R,).
+
+    The unmet remainder of reps still short of quota, plus what reps who left did
+    not sell, is re-split: each new remainder blends the old one with a forecast
+    share (run-rate and reported pipeline) by ``blend``. Sales already booked keep
+    their credit. The trigger is ``market``, ``vacancy``, ``pace`` or ``""``
+    (none fired, or no rep is short of quota); the revision is returned either
+    way, so a caller may apply it without a trigger.
+    """
+    elapsed = max(view.season_share_elapsed, 1e-9)
+    quota = view.quota
+    done = view.period_sales
+    # A seat vacated this period is closed, even if a new hire now holds it.
+    open_reps = view.active & ~view.vacated & (quota > 0) & (done < quota)
+    pace = np.divide(done, quota * elapsed, out=np.ones_like(done), where=quota > 0)
+
+    closing = view.vacated & (quota > done)
+    market = view.market_index != view.market_index_at_start
+    vacancy = closing.any(axis=1)
+    outside = open_reps & ((pace < pace_low) | (pace > pace_high))
+    off_pace = outside.sum(axis=1) >= pace_share * np.maximum(
+        open_reps.sum(axis=1), 1
+    )
+    trigger = np.where(
+        market,
+        "market",
+        np.where(vacancy, "vacancy", np.where(off_pace, "pace", "")),
+    )
+    trigger = np.where(open_reps.any(axis=1), trigger, "")
+
+    remainder = np.where(open_reps, quota - done, 0.0)
+    freed = np.where(closing, quota - done, 0.0).sum(axis=1, keepdims=True)
+    pool = remainder.sum(axis=1, keepdims=True) + freed
+
+    months_left = view.months_in_period - view.month_in_period
+    run_rate = done / elapsed * (1.0 - elapsed)
+    forecast = 0.5 * run_rate + 0.5 * view.pipeline * months_left
+    forecast = np.where(open_reps, np.maximum(forecast, 1e-9), 0.0)
+
+    old_share = _share(remainder)
+    forecast_share = _share(forecast)
+    new_remainder = pool * ((1 - blend) * old_share + blend * forecast_share)
+    revised = np.where(open_reps, done + new_remainder, quota)
+    revised = np.where(closing, done, revised)
+    return revised, trigger
 
 
 def _share(values: np.ndarray) -> np.ndarray:
