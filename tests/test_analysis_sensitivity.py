@@ -101,8 +101,7 @@ def write_sobol_folder(folder, base_samples=256, replications=6):
     manifest = {
         "design": {
             "method": "sobol",
-            "samples": base_samples,
-            "second_order": False,
+            "parameters": {"samples": base_samples, "second_order": False},
             "salib_problem": problem,
             "unit_points": unit.tolist(),
         },

@@ -110,8 +110,8 @@ def analyse_sweep(
         folder: a sweep output folder.
         metrics: run metrics to analyse; defaults to the headline metrics the
             sweep kept.
-        baseline: strategy for paired differences; defaults to ``history_based``
-            when swept, else the first strategy.
+        baseline: strategy for paired differences; defaults to the experiment's
+            baseline, else ``history_based`` when swept, else the first strategy.
         partial: analyse a sweep whose manifest is not ``complete``.
         resamples: bootstrap resamples of the sensitivity intervals.
         seed: seed of the bootstrap.
@@ -131,6 +131,8 @@ def analyse_sweep(
     available = sweep.run_metrics
     metrics = _choose_metrics(metrics, available)
     strategies = sweep.strategies
+    if baseline is None:
+        baseline = sweep.manifest.get("baseline")
     if baseline is None:
         baseline = "history_based" if "history_based" in strategies else strategies[0]
     if baseline not in strategies:

@@ -94,6 +94,9 @@ def salib_design(manifest: dict, design: pd.DataFrame) -> SalibDesign | None:
         return None
     recorded = manifest.get("design")
     recorded = recorded if isinstance(recorded, dict) else {}
+    # The engine keeps the method's options (second_order, levels) under
+    # design.parameters; a flat design table is read the same way.
+    recorded = {**recorded, **(recorded.get("parameters") or {})}
     factors = [c for c in design.columns if c != "point"]
     problem = recorded.get("salib_problem") or recorded.get("problem") or {}
     if recorded.get("unit_points") is not None:
