@@ -152,9 +152,9 @@ def resolve_design(experiment: Experiment) -> Design:
 def factor_levels(factor: Factor) -> list:
     """Return a factor's levels in a full factorial design.
 
-    A range gives ``levels`` evenly spaced values from ``low`` to ``high`` inclusive
-    (evenly spaced logarithms for ``loguniform``); whole-number settings are rounded
-    and repeats after rounding dropped.
+    A range gives ``levels`` evenly spaced values from ``low`` to ``high`` inclusive,
+    with evenly spaced logarithms for ``loguniform``. Whole-number settings are
+    rounded, and repeats after rounding are dropped.
     """
     if not factor.is_range:
         return list(factor.values)

@@ -68,7 +68,7 @@ class Task:
 
 @dataclass(frozen=True)
 class Job:
-    """What every task of a sweep shares."""
+    """The settings every task of a sweep shares: base scenario, horizon, metrics."""
 
     base: Scenario
     months: int
@@ -212,7 +212,7 @@ def run_sweep(
         progress: called with the number of runs each finished task stored.
 
     Raises:
-        OptionError: the folder holds other files or a different sweep, or an
+        OptionError: the folder contains other files or a different sweep, or an
             option is invalid.
     """
     started = time.perf_counter()

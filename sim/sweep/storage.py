@@ -110,7 +110,7 @@ def open_folder(path: Path, plan: dict[str, Any], resume: bool) -> SweepFolder |
         resume: ``--resume`` was given, so the folder must already hold a sweep.
 
     Raises:
-        OptionError: the folder holds other files or a different sweep, or
+        OptionError: the folder contains other files or a different sweep, or
             ``--resume`` was given and there is nothing to resume.
     """
     path = Path(path)
@@ -134,7 +134,7 @@ def open_folder(path: Path, plan: dict[str, Any], resume: bool) -> SweepFolder |
     ours = plan["experiment"]
     if theirs.get("sha256") != ours["sha256"]:
         raise OptionError(
-            f"--out: {path} holds a sweep of a different experiment file "
+            f"--out: {path} contains a sweep of a different experiment file "
             f"({theirs.get('path')}, sha256 {str(theirs.get('sha256'))[:12]}), not "
             f"{ours['path']} (sha256 {ours['sha256'][:12]}); "
             "choose a new folder, or rerun the file that made it"
