@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--format",
         default="generic",
-        help="format of --team data: generic (default) or adventureworks",
+        help="format of --team data (default generic); docs/team-data.md lists all",
     )
     compare.add_argument("--scenario", type=Path, help="scenario TOML file")
     compare.add_argument(
@@ -109,6 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--quick", action="store_true", help="small sizes, one repeat")
     bench.set_defaults(handler=_bench)
+
+    from sim.calibration.commands import add_commands as add_calibration_commands
+
+    add_calibration_commands(commands)
 
     sweep = commands.add_parser(
         "sweep",

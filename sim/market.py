@@ -39,6 +39,9 @@ def initial_regimes(market: MarketSettings, seeds) -> np.ndarray:
 
 def season_weights(market: MarketSettings) -> np.ndarray:
     """Return the 12 monthly seasonal factors of a fiscal year (mean 1)."""
+    if market.season_profile:
+        profile = np.asarray(market.season_profile, dtype=float)
+        return profile / profile.mean()
     weights = np.ones(12)
     weights[9:] += market.year_end_lift
     return weights / weights.mean()

@@ -165,6 +165,13 @@ class MarketSettings:
         low=0.0,
         high=1.0,
     )
+    season_profile: list[float] = setting(
+        [],
+        "relative sales per month",
+        "team data: 12 monthly sales factors, the first for the run's first month; "
+        "empty means the year_end_lift profile",
+        doc="Replaces year_end_lift when given; rescaled to mean 1.",
+    )
     growth_per_year: float = setting(
         0.03,
         "share per year",
@@ -1077,6 +1084,13 @@ def _validate_cross_fields(scenario: Scenario) -> None:
             )
     if team.productivity and sum(team.productivity) <= 0:
         raise ScenarioError("team.productivity", team.productivity, "must not be all 0")
+    profile = scenario.market.season_profile
+    if profile and (len(profile) != 12 or sum(profile) <= 0):
+        raise ScenarioError(
+            "market.season_profile",
+            profile,
+            "must be empty or 12 values, not all 0",
+        )
     if team.warmup_months % 12:
         raise ScenarioError(
             "team.warmup_months", team.warmup_months, "must be a multiple of 12"

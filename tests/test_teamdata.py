@@ -315,8 +315,11 @@ def test_unknown_format(tmp_path):
     with pytest.raises(DataError) as raised:
         read_team(tmp_path, format="x")
 
-    assert str(raised.value) == "unknown format 'x'; valid: adventureworks, generic"
-    assert sorted(FORMATS) == ["adventureworks", "generic"]
+    valid = "adventureworks, deals, generic, hubspot, maven_crm, northwind, " + (
+        "salesforce, zoho"
+    )
+    assert str(raised.value) == f"unknown format 'x'; valid: {valid}"
+    assert sorted(FORMATS) == valid.split(", ")
 
 
 # AdventureWorks

@@ -15,11 +15,15 @@ from typing import Any
 from sim.errors import DataError
 from sim.teamdata.adventureworks import read_adventureworks
 from sim.teamdata.calibrate import scenario_from_team
+from sim.teamdata.crm import read_deals, read_hubspot, read_salesforce, read_zoho
 from sim.teamdata.generic import read_generic
+from sim.teamdata.maven import read_maven_crm
+from sim.teamdata.northwind import read_northwind
 from sim.teamdata.tables import TeamData
 
 __all__ = [
     "ADVENTUREWORKS_SAMPLE",
+    "DEAL_EXPORT_FORMATS",
     "FORMATS",
     "TeamData",
     "read_team",
@@ -28,8 +32,18 @@ __all__ = [
 
 FORMATS: dict[str, Callable[..., TeamData]] = {
     "adventureworks": read_adventureworks,
+    "deals": read_deals,
     "generic": read_generic,
+    "hubspot": read_hubspot,
+    "maven_crm": read_maven_crm,
+    "northwind": read_northwind,
+    "salesforce": read_salesforce,
+    "zoho": read_zoho,
 }
+
+# Formats read from one CRM export file; they accept ``columns``, ``rates`` and
+# ``day_first`` options.
+DEAL_EXPORT_FORMATS = ("deals", "hubspot", "salesforce", "zoho")
 
 # Reseller orders, salespeople (ids, job titles and dates only) and quotas of
 # Microsoft's AdventureWorks sample database, shipped with the package.

@@ -17,12 +17,16 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import DataError
+from sim.teamdata.encoding import detect_encoding
 
 logger = logging.getLogger(__name__)
 
 SALES_COLUMNS = ("rep_id", "date", "amount")
 ROSTER_COLUMNS = ("rep_id", "hire_date", "exit_date", "team", "territory")
 QUOTA_COLUMNS = ("rep_id", "period_start", "period_end", "quota")
+DEAL_COLUMNS = ("rep_id", "deal_id", "status", "created_date", "close_date", "amount")
+# Values of ``TeamData.deals["status"]``.
+DEAL_STATUSES = ("won", "lost", "open")
 
 # Row numbers in messages count the header as row 1, as a spreadsheet does, so the
 # first data row is row 2.
@@ -48,6 +52,10 @@ class TeamData:
         source: the folder that was read.
         format: the reader's name, ``"generic"`` or ``"adventureworks"``.
         notes: what the reader dropped or changed and why, with counts.
+        deals: one row per opportunity with ``rep_id``, ``deal_id``, ``status``
+            (``won``, ``lost`` or ``open``), ``created_date``, ``close_date`` (NaT
+            when unknown) and ``amount`` (NaN when unknown); None for sources that
+            record orders only.
     """
 
     sales: pd.DataFrame
@@ -56,6 +64,7 @@ class TeamData:
     source: str
     format: str
     notes: tuple[str, ...] = ()
+    deals: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         # A reader that builds a table with other columns is a bug, not user input.
@@ -64,6 +73,8 @@ class TeamData:
             _check_columns("roster", self.roster, ROSTER_COLUMNS)
         if self.quotas is not None:
             _check_columns("quotas", self.quotas, QUOTA_COLUMNS)
+        if self.deals is not None:
+            _check_columns("deals", self.deals, DEAL_COLUMNS)
 
     @property
     def rep_ids(self) -> list[str]:
@@ -131,10 +142,19 @@ def read_table(
     return frame
 
 
+def read_header(path: Path) -> list[str]:
+    """Return the column names of a CSV file, stripped of spaces.
+
+    Raises:
+        DataError: the file is empty, not UTF-8 or UTF-16, or not valid CSV.
+    """
+    return [str(c).strip() for c in _read_csv(path, ("a header",), nrows=0).columns]
+
+
 def _read_csv(path: Path, required: tuple[str, ...], **options) -> pd.DataFrame:
     name = path.name
     try:
-        return pd.read_csv(path, encoding="utf-8-sig", **options)
+        return pd.read_csv(path, encoding=detect_encoding(path), **options)
     except pd.errors.EmptyDataError:
         raise DataError(
             f"{name}: file is empty; expected a header row with columns "
@@ -142,7 +162,8 @@ def _read_csv(path: Path, required: tuple[str, ...], **options) -> pd.DataFrame:
         ) from None
     except UnicodeDecodeError as error:
         raise DataError(
-            f"{name}: not valid UTF-8 at byte {error.start}; save the file as UTF-8"
+            f"{name}: not valid {error.encoding} at byte {error.start}; save the "
+            "file as UTF-8 or UTF-16"
         ) from None
     except pd.errors.ParserError as error:
         detail = str(error).strip().splitlines()[-1]
