@@ -226,22 +226,25 @@ class Levers:
         """Set the share of effort spent closing; return expected closing sales.
 
         Reps spend ``base_share`` of effort on account development when on pace.
-        Without a separate long-term target they cut it in proportion to how far
-        they are behind pace and to the share of the period already past, so the
-        last month before a close goes almost entirely to closing.
+        The part not protected by a long-term target (weight
+        ``long_term_target``) is cut in proportion to how far they are behind pace
+        and to the share of the period already past, so the last month before a
+        close goes entirely to closing.
         """
         if not self.development:
             return expected
         batch = self.batch
         d = batch.scenario.development
         share = np.full(expected.shape, d.base_share)
-        if not d.long_term_target:
+        if d.long_term_target < 1.0:
             elapsed = batch._season_share_elapsed(batch.clock, month_in_period)
             quota = np.where(batch.measured, batch.quota, np.inf)
             pace = batch.period_sales / (quota * max(elapsed, 1e-9))
             on_pace = np.clip(pace, 0.0, 1.0) if month_in_period else 1.0
             months_left = batch.period_months - month_in_period
-            share = share * on_pace * (months_left - 1) / batch.period_months
+            cut = on_pace * (months_left - 1) / batch.period_months
+            kept = d.long_term_target + (1.0 - d.long_term_target) * cut
+            share = share * kept
         self.closing_share = np.where(batch.active, 1.0 - share, 1.0)
         return expected * self.closing_share
 

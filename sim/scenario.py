@@ -731,12 +731,15 @@ class DevelopmentSettings:
         low=0.0,
         high=0.9,
     )
-    long_term_target: bool = setting(
-        False,
-        "",
-        "a separate long-term development target; without it, reps behind pace or "
-        "near the period close cut development (Kim, Sudhir, Uetake & Canales "
-        "2019; Chung, Narayandas & Chang 2021)",
+    long_term_target: float = setting(
+        0.0,
+        "share",
+        "weight of a separate long-term development target: the share of "
+        "development effort it protects; without it reps behind pace or near the "
+        "period close cut development (Kim, Sudhir, Uetake & Canales 2019; Chung, "
+        "Narayandas & Chang 2021)",
+        low=0.0,
+        high=1.0,
     )
     potential_yield: float = setting(
         0.04,

@@ -63,7 +63,7 @@ def paired_gap(a, b):
         },
         {"discretion.favoured_share": 0.3, "discretion.favouritism": 0.0},
         {"profiling.skill_error": 0.0},
-        {"development.long_term_target": True},
+        {"development.long_term_target": 1.0},
         {"growth.skill_gain": 1.0},
     ],
     ids=lambda changes: ",".join(changes),
@@ -281,7 +281,7 @@ def test_feedback_raises_commitment_and_effort():
 
 
 def test_development_lifts_potential_by_its_stock():
-    developing = {"development.base_share": 0.2, "development.long_term_target": True}
+    developing = {"development.base_share": 0.2, "development.long_term_target": 1.0}
     off = run({})
     on = run(developing)
     stock = on.levers.development_stock
@@ -294,7 +294,7 @@ def test_long_term_target_keeps_development_up():
     seeds = replication_seeds(3, 10)
     short = run({"development.base_share": 0.2}, seeds=seeds)
     both = run(
-        {"development.base_share": 0.2, "development.long_term_target": True},
+        {"development.base_share": 0.2, "development.long_term_target": 1.0},
         seeds=seeds,
     )
     assert both.levers.development_stock.mean() > short.levers.development_stock.mean()
@@ -303,7 +303,7 @@ def test_long_term_target_keeps_development_up():
 def test_development_cuts_closing_sales_at_first():
     off = stepped({}, 1)
     on = stepped(
-        {"development.base_share": 0.2, "development.long_term_target": True}, 1
+        {"development.base_share": 0.2, "development.long_term_target": 1.0}, 1
     )
     assert on.sales_history[..., 12].sum() < off.sales_history[..., 12].sum()
 
