@@ -190,7 +190,8 @@ def _volatility(panel, team, scenario, last):
 
 
 def _seasonality(panel, team, scenario, last):
-    factors = season_factors(panel.sales, panel.months.month.to_numpy() - 1)
+    calendar = panel.months.month.to_numpy() - 1
+    factors = season_factors(panel.sales, calendar)
     values, notes = {}, {}
     if np.isfinite(factors).all():
         # Index 0 of the profile is the run's first month, the month after as_of.
@@ -198,8 +199,9 @@ def _seasonality(panel, team, scenario, last):
         values["market.season_profile"] = rotated
         first = (last + 1).strftime("%b")
         notes["market.season_profile"] = (
-            f"data: mean detrended log sales per rep by calendar month over "
-            f"{len(panel.months)} months, starting with {first}"
+            f"data: calendar-month effects of a least-squares fit of log sales "
+            f"per rep on trend and month over {len(panel.months)} months, "
+            f"starting with {first}"
         )
         notes["market.year_end_lift"] = "default: replaced by market.season_profile"
     else:
@@ -207,12 +209,13 @@ def _seasonality(panel, team, scenario, last):
             f"default: {len(panel.months)} months of history; seasonality needs 24"
         )
 
-    growth = growth_per_year(panel.sales)
+    growth = growth_per_year(panel.sales, calendar)
     if np.isfinite(growth):
         clipped = float(np.clip(growth, -0.5, 1.0))
         values["market.growth_per_year"] = round(clipped, 4)
         notes["market.growth_per_year"] = (
-            f"data: log-linear trend of monthly sales per rep over "
+            f"data: log-linear trend of monthly sales per rep, fitted with the "
+            f"calendar months where there are 24 or more, over "
             f"{len(panel.months)} months ({growth:+.3f} a year"
             + (", clipped to -0.5..1.0)" if clipped != growth else ")")
         )
@@ -234,6 +237,8 @@ def _ramp(panel, team, scenario, last):
         }
     tenure = np.concatenate([np.arange(len(r)) for r in ratios])
     observed = np.concatenate(ratios)
+    known = np.isfinite(observed)
+    tenure, observed = tenure[known], observed[known]
     errors = []
     for months in RAMP_GRID:
         trial = scenario.replace({"sales.ramp_months": float(months)})
@@ -250,27 +255,40 @@ def _ramp(panel, team, scenario, last):
 
 
 def _ramp_ratios(panel: Panel, team: TeamData) -> list[np.ndarray]:
-    """Return, per hire inside the history, sales by tenure month over their level."""
+    """Return, per hire inside the history, sales by tenure month over their level.
+
+    Each month's sales are divided by the mean sales of the reps who are ramped
+    then (hired before the history or at least a year before), which removes
+    season and trend. The result is divided by the hire's own mean from their
+    13th month on (or over their second half, if shorter). NaN marks months
+    without a ramped rep to compare with.
+    """
     if team.roster is None:
         return []
     hires = team.roster.set_index("rep_id")["hire_date"]
-    rate = team_rate(panel.sales)
-    ratios = []
+    columns = np.arange(len(panel.months))
+    starts = {}
     for row, rep in enumerate(panel.rep_ids):
         hired = hires.get(rep)
-        if hired is None or pd.isna(hired):
-            continue
-        start = (hired.to_period("M") - panel.months[0]).n
+        if hired is not None and pd.notna(hired):
+            starts[row] = (hired.to_period("M") - panel.months[0]).n
+    ramped = np.ones(panel.sales.shape, dtype=bool)
+    for row, start in starts.items():
+        ramped[row] = columns - start >= RAMPED_FROM_MONTH if start >= 1 else True
+    rate = team_rate(np.where(ramped, panel.sales, np.nan))
+
+    ratios = []
+    for row, start in starts.items():
         if start < 1 or len(panel.months) - start < MIN_RAMP_MONTHS:
             continue
         relative = panel.sales[row, start:] / rate[start:]
         later = relative[RAMPED_FROM_MONTH:]
-        if len(later) < 3:
+        if np.isfinite(later).sum() < 3:
             later = relative[len(relative) // 2 :]
         level = np.nanmean(later)
         if np.isfinite(level) and level > 0:
             ratios.append(relative[:RAMPED_FROM_MONTH] / level)
-    return [np.nan_to_num(r, nan=0.0) for r in ratios]
+    return ratios
 
 
 def _attrition(panel, team, scenario, last):

@@ -59,7 +59,7 @@ def panel_statistics(
         "monthly_cv": within_rep_cv(sales, 1),
         "quarterly_cv": within_rep_cv(sales, 3),
         "persistence": persistence(sales),
-        "growth_per_year": growth_per_year(sales),
+        "growth_per_year": growth_per_year(sales, month_of_year),
         "seasonal_sd": seasonal_sd(sales, month_of_year),
         "share_at_quota": np.nan,
         "median_attainment": np.nan,
@@ -146,35 +146,47 @@ def team_rate(sales: np.ndarray) -> np.ndarray:
     return np.where(reps > 0, total / np.maximum(reps, 1), np.nan)
 
 
-def growth_per_year(sales: np.ndarray) -> float:
-    """Annual growth of sales per rep from a log-linear trend; NaN below 12 months."""
-    rate = team_rate(sales)
-    usable = np.isfinite(rate) & (rate > 0)
-    if usable.sum() < 12:
-        return np.nan
-    months = np.arange(len(rate))[usable]
-    slope = np.polyfit(months, np.log(rate[usable]), 1)[0]
-    return float(np.expm1(12 * slope))
+def trend_and_season(
+    sales: np.ndarray, month_of_year: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """Fit log sales per rep on a monthly trend and, from 24 months, calendar months.
 
+    Trend and season are estimated jointly by least squares, so a season that
+    rises through the year does not pass for growth.
 
-def season_factors(sales: np.ndarray, month_of_year: np.ndarray) -> np.ndarray:
-    """Return 12 factors of sales per rep by calendar month (January first, mean 1).
-
-    The log of sales per rep is detrended by a straight line and averaged by
-    calendar month. NaN everywhere below :data:`MIN_SEASON_MONTHS` months.
+    Returns:
+        The trend in log units per month (NaN below 12 months) and 12 factors by
+        calendar month, January first, with mean 1 (NaN below
+        :data:`MIN_SEASON_MONTHS` months or when a calendar month is missing).
     """
     rate = team_rate(sales)
     usable = np.isfinite(rate) & (rate > 0)
-    if usable.sum() < MIN_SEASON_MONTHS:
-        return np.full(12, np.nan)
-    months = np.arange(len(rate))
+    no_season = np.full(12, np.nan)
+    if usable.sum() < 12:
+        return np.nan, no_season
+    months = np.arange(len(rate))[usable].astype(float)
     logs = np.log(rate[usable])
-    trend = np.polyval(np.polyfit(months[usable], logs, 1), months[usable])
-    detrended = logs - trend
     calendar = month_of_year[usable]
-    by_month = np.array([detrended[calendar == m].mean() for m in range(12)])
-    factors = np.exp(by_month - by_month.mean())
-    return factors / factors.mean()
+    seen = np.unique(calendar)
+    if usable.sum() < MIN_SEASON_MONTHS or len(seen) < 12:
+        return float(np.polyfit(months, logs, 1)[0]), no_season
+
+    dummies = (calendar[:, None] == np.arange(12)[None, :]).astype(float)
+    design = np.column_stack([months, dummies])
+    coefficients = np.linalg.lstsq(design, logs, rcond=None)[0]
+    factors = np.exp(coefficients[1:])
+    return float(coefficients[0]), factors / factors.mean()
+
+
+def growth_per_year(sales: np.ndarray, month_of_year: np.ndarray) -> float:
+    """Annual growth of sales per rep from :func:`trend_and_season`."""
+    slope, _ = trend_and_season(sales, month_of_year)
+    return float(np.expm1(12 * slope)) if np.isfinite(slope) else np.nan
+
+
+def season_factors(sales: np.ndarray, month_of_year: np.ndarray) -> np.ndarray:
+    """Return the 12 calendar-month factors of :func:`trend_and_season`."""
+    return trend_and_season(sales, month_of_year)[1]
 
 
 def seasonal_sd(sales: np.ndarray, month_of_year: np.ndarray) -> float:

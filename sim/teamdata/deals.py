@@ -284,8 +284,8 @@ def _owner_ids(
         return owners
     notes.append(
         f"{name}: '{header}' holds names; replaced "
-        f"{counted(owners.nunique(), 'owner')} by ids derived from a hash of the "
-        "name, so no name is kept"
+        f"{counted(owners.nunique(), 'name')} by ids hashed from the name, so no "
+        "name is kept"
     )
     unique = {owner: person_id(owner) for owner in owners.unique()}
     return owners.map(unique)
@@ -412,8 +412,8 @@ def _won_sales(deals: pd.DataFrame, name: str, notes: list[str]) -> pd.DataFrame
     without = sorted(set(deals["rep_id"]) - set(won["rep_id"]))
     if without:
         notes.append(
-            f"{name}: {counted(len(without), 'owner')} with deals but no won deal "
-            "have no sales, so they get no seat"
+            f"{name}: owners with deals but no won deal: {len(without):,}; they "
+            "have no sales and get no seat"
         )
     sales = won.rename(columns={"close_date": "date"})[list(SALES_COLUMNS)]
     return sales
