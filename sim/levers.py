@@ -176,6 +176,8 @@ class Levers:
         error = self._normal(t)[:, FORECAST_ROW]
         honest = expected * np.exp(p.forecast_noise * error - 0.5 * p.forecast_noise**2)
         sandbag = 0.0
+        # NOTE: the grid is modelled by its intent (honest forecasts), not by its
+        # payout formula, and sandbagging does not respond to the rep's ratchet.
         if not p.truth_telling_grid:
             sandbag = 2.0 * p.sandbagging * self._uniform(t)[:, SANDBAG_ROW]
         self.forecast = np.where(batch.active, honest * (1.0 - sandbag), 0.0)

@@ -5,7 +5,7 @@ forecasts, ``tiered`` and ``equal_probability`` use a prediction of each rep's
 period sales.
 
 That prediction is lognormal. Its median is proportional to the manager's skill
-belief times the potential estimate; its log-sd combines the rep's month-to-month
+belief times the potential estimate. Its log-sd combines the rep's month-to-month
 spread with the uncertainty of the skill belief, which
 shrinks as the rep's record grows (see :func:`predicted_log_sd`). Ramp-up is left
 to the framework's new-hire rule, so predictions are at full productivity.
@@ -123,7 +123,7 @@ class Tiered(Strategy):
     """Threshold, target and excellence tiers from each rep's predicted sales.
 
     The target (the quota) sits where the rep's predicted chance of reaching it is
-    65%, the threshold where it is 92.5% and the excellence tier where it is 7.5%:
+    65%, the threshold where it is 92.5% and the excellence tier where it is 7.5%.
     Alexander Group's ideal distribution has 90-95% of reps past threshold, 60-70%
     at target and 5-10% at excellence. Quotas are then scaled to the team quota.
     The pay plan uses each rep's tiers: payout starts at the threshold and the
@@ -184,6 +184,8 @@ class EqualProbability(Strategy):
             high = np.where(above, middle, high)
             low = np.where(above, low, middle)
         quota = median * np.exp(log_sd * 0.5 * (low + high))
+        # NOTE: chances are equal before the engine's new-hire rule scales ramping
+        # reps down and restores the team total, which shifts them slightly.
         return split_by_weights(quota, view)
 
     def chance_of_quota(self, view: ManagerView, quota: np.ndarray) -> np.ndarray:

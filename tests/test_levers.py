@@ -144,7 +144,7 @@ def coach_everyone(response):
     )
 
 
-def test_coaching_skips_top_and_bottom_skill_under_middle_response():
+def test_middle_response_skips_skill_extremes():
     middle = coach_everyone("middle")
     uniform = coach_everyone("uniform")
     assert middle.coached.sum() > 0.8 * middle.coached.size

@@ -39,16 +39,16 @@ def test_equal_probability_equalises_predicted_chance():
     np.testing.assert_allclose(quota.sum(axis=1), view.team_quota, rtol=1e-9)
 
 
-def test_equal_probability_gives_uncertain_reps_more_headroom():
-    """A rep with a wider prediction gets a lower quota relative to the median."""
+def test_equal_probability_uses_one_z_per_team():
+    """Every quota is median * exp(sd * z) with the same z within a team."""
     _, view = period_start_view("equal_probability")
     log_sd = predicted_log_sd(view)
     median = predicted_median(view, log_sd)
     quota = EqualProbability().allocate(view)
-    ratio = np.log(quota / np.where(median > 0, median, 1.0))
+    active = view.active & (median > 0)
+    ratio = np.log(np.where(active, quota, 1.0) / np.where(active, median, 1.0))
     for r in range(view.replications):
-        active = view.active[r]
-        z = ratio[r, active] / log_sd[r, active]
+        z = ratio[r, active[r]] / log_sd[r, active[r]]
         assert np.ptp(z) < 1e-6
 
 
@@ -105,7 +105,7 @@ def test_tiers_bracket_quota():
     np.testing.assert_allclose(np.log(excellence), (ndtri(0.925) - at_target) * log_sd)
 
 
-def test_tiered_sets_the_pay_curve_and_others_restore_it():
+def test_tiered_sets_pay_curve():
     batch, _ = period_start_view("tiered")
     batch.step()  # month 15 starts a quarter
     assert np.ndim(batch.curve.kinks[0]) == 2
