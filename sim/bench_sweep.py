@@ -314,7 +314,13 @@ def main(argv: list[str] | None = None) -> int:
         "--no-memory", action="store_true", help="skip the two memory sweeps"
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    # Only QuotaLab's logger: Mesa logs every model step at INFO, and writing
+    # those lines would be charged to mesa.batch_run's time.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    package_logger = logging.getLogger("sim")
+    package_logger.addHandler(handler)
+    package_logger.setLevel(logging.INFO)
     result = run_sweep_benchmark(quick=args.quick, memory=not args.no_memory)
     print(format_sweep_report(result))
     return 0

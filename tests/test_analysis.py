@@ -351,7 +351,8 @@ def test_incomplete_sweep_needs_partial(tmp_path):
     with pytest.raises(OptionError, match="not complete"):
         analyse_sweep(folder)
     partial = analyse_sweep(folder, partial=True)
-    assert partial.baseline == "history_based"
+    # The manifest names the experiment's baseline, the first strategy here.
+    assert partial.baseline == "equal_split"
 
 
 def test_bad_inputs_name_the_value(tmp_path, sweep_folder):

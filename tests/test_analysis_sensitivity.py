@@ -1,4 +1,4 @@
-"""Sensitivity indices against functions with known answers.
+"""Sensitivity indices against functions with known indices.
 
 The Ishigami function (Ishigami & Homma 1990) has analytic Sobol indices; a linear
 function has exact Morris elementary effects. Sweep folders here hold synthetic

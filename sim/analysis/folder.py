@@ -1,6 +1,6 @@
 """Read a sweep output folder with column projection, one Parquet part at a time.
 
-A sweep folder holds ``manifest.json``, ``design.parquet`` (one row per design
+A sweep folder contains ``manifest.json``, ``design.parquet`` (one row per design
 point: ``point`` and one column per factor, named by its dotted scenario path),
 ``runs/part-*.parquet`` (one row per strategy, point and replication) and, when
 monthly metrics were kept, ``monthly/part-*.parquet``. Readers here load only the
