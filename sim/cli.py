@@ -155,6 +155,45 @@ def build_parser() -> argparse.ArgumentParser:
         help="print only the size and the folder; no progress",
     )
     sweep.set_defaults(handler=_sweep)
+
+    report = commands.add_parser(
+        "report",
+        help="summarise a sweep folder: tables, figures, sensitivity",
+        description="Summarise a finished sweep: means with 95%% confidence "
+        "intervals, paired differences against a baseline, the winner at each "
+        "design point, figures, and sobol or morris sensitivity indices.",
+    )
+    report.add_argument("folder", type=Path, metavar="FOLDER", help="sweep folder")
+    report.add_argument(
+        "--out", type=Path, help="report folder (default: FOLDER/report)"
+    )
+    report.add_argument(
+        "--metrics",
+        help="comma-separated run metrics (default: the headline metrics kept)",
+    )
+    report.add_argument(
+        "--baseline",
+        help="strategy for paired differences (default: the experiment's baseline)",
+    )
+    report.add_argument(
+        "--partial",
+        action="store_true",
+        help="analyse a sweep that is not complete",
+    )
+    report.add_argument(
+        "--resamples",
+        type=_whole_number(1),
+        default=1000,
+        help="bootstrap resamples of sensitivity intervals (default 1000)",
+    )
+    report.add_argument(
+        "--seed", type=_whole_number(0), default=0, help="bootstrap seed (default 0)"
+    )
+    report.add_argument(
+        "--no-figures", action="store_true", help="skip the PNG figures"
+    )
+    report.add_argument("--quiet", action="store_true", help="print only the tables")
+    report.set_defaults(handler=_report)
     return parser
 
 
@@ -306,6 +345,32 @@ def _bench(args) -> int:
     from sim.bench import format_report, run_benchmark
 
     print(format_report(run_benchmark(quick=args.quick)))
+    return 0
+
+
+def _report(args) -> int:
+    from sim.analysis import analyse_sweep, format_report, write_report
+
+    metrics = None
+    if args.metrics is not None:
+        metrics = [part.strip() for part in args.metrics.split(",")]
+        if not all(metrics):
+            raise OptionError(
+                f"--metrics: empty name in {args.metrics!r}; separate names "
+                "with commas"
+            )
+    analysis = analyse_sweep(
+        args.folder,
+        metrics,
+        args.baseline,
+        partial=args.partial,
+        resamples=args.resamples,
+        seed=args.seed,
+    )
+    out_dir = write_report(analysis, args.out, figures=not args.no_figures)
+    print(format_report(analysis))
+    if not args.quiet:
+        print(f"\nReport written to {out_dir}")
     return 0
 
 
