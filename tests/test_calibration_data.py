@@ -1,6 +1,6 @@
 """Tests for calibrating a scenario from data: estimates, fit, backtest, commands.
 
-Estimators are checked on teams with a known answer: sales simulated by the model
+Estimators are checked on teams with a known result: sales simulated by the model
 with stated settings, or written by formula (a seasonal profile, a ramp, a quota
 rule). The commands run as real processes on the shipped AdventureWorks sample
 and on the hand-made exports in ``tests/data``.
@@ -57,7 +57,7 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
-# Estimators with known answers
+# Estimators with known results
 
 
 def test_noise_recovered_from_simulated_team():
@@ -76,9 +76,9 @@ def test_noise_recovered_from_simulated_team():
 
     estimated = estimate_scenario(team_from_panel(simulated.sales[0])).scenario
 
-    # Sampling error of a log-sd from n cells is about sigma / sqrt(2 n), 0.005
-    # here; four of those, plus the effort variation the estimate also absorbs
-    # (0.016 at these settings and seed), bound the error.
+    # The sampling error of a log-sd from n cells is about sigma / sqrt(2 n),
+    # 0.005 here. The bound is four of those plus 0.02 for the effort variation
+    # that the estimate also absorbs (0.016 at these settings and seed).
     tolerance = 4 * 0.25 / math.sqrt(2 * cells) + 0.02
     assert abs(estimated.sales.noise_sigma - 0.25) < tolerance
 
@@ -408,7 +408,7 @@ def test_calibrate_command_on_export(tmp_path):
 
     assert done.returncode == 0, done.stderr
     # The last deal closes on 9 February, so February is incomplete and dropped;
-    # in January only s-1 won a deal, so one rep holds a seat.
+    # in January only s-1 won a deal, so one rep has a seat.
     assert Scenario.load(tmp_path / "s.toml").team.seats == 1
     assert "dropped 2024-02" in (tmp_path / "s-fit" / "fit.md").read_text()
 

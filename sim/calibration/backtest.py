@@ -4,7 +4,7 @@ The scenario and the quota policy are estimated from the history up to the
 cut-off month only, then the team is simulated over the held-back months. The
 actual team sales of each period are compared with the prediction interval
 across replications, and the spread of sales across reps with its simulated
-range. The coverage of the intervals says whether the model's uncertainty is
+range. The coverage of the intervals shows whether the model's uncertainty is
 honest: a 90% interval should contain about 90% of the actual values.
 """
 

@@ -19,7 +19,7 @@ This module adds the dynamics of sales and people:
 
 Statistics the model has no setting for (win rate, sales cycle, deal counts and
 sizes) are returned as observations. Every setting not estimated keeps its
-default, and the provenance says which is which.
+default, and the provenance marks which is which.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""How well the calibrated team reproduces the history it was estimated from.
+"""The fit: the calibrated team beside the history it was estimated from.
 
 The calibrated scenario is simulated for as many months as the history has,
 under the estimated historical quota policy, and every statistic of

@@ -19,7 +19,7 @@ import numpy as np
 
 from strategies.builtin import HistoryBased
 
-# Fewest rep-period pairs on one side (beat or miss) for a weight estimate.
+# Minimum rep-period pairs on one side (beat or miss) for a weight estimate.
 MIN_PAIRS = 5
 
 

@@ -154,7 +154,10 @@ def _markdown(result: Calibration, figure_files: list[str]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for row in result.fit.itertuples(index=False):
-        inside = "-" if pd.isna(row.inside) else ("yes" if row.inside else "**no**")
+        if pd.isna(row.inside):
+            inside = "-"
+        else:
+            inside = "yes" if row.inside else "**no**"
         lines.append(
             f"| {row.statistic} | {_number(row.observed)} | {_number(row.simulated)} "
             f"| {_number(row.low)} | {_number(row.high)} | {inside} | {row.settings} |"

@@ -3,8 +3,8 @@
 A CRM report exported to CSV writes values as the user's locale shows them:
 ``$1,234.50``, ``1.234,50 EUR``, ``(250.00)`` for a refund, ``15/03/2024`` or
 ``2024-03-15T10:22:00Z``. The parsers here accept those forms, count how many
-values needed cleaning so that readers can say so in their notes, and raise a
-one-line :class:`DataError` naming the file, column, row and value otherwise.
+values needed cleaning so that readers can report it in their notes. Anything
+else raises a one-line :class:`DataError` naming the file, column, row and value.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ AMOUNT_HELP = (
 
 
 class _AmountError(ValueError):
-    """An amount that cannot be read; the message says why."""
+    """An amount that cannot be read; the message gives the reason."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def parse_amount(text: str) -> tuple[float, str]:
     exactly three digits is a thousands separator, otherwise a decimal comma.
 
     Raises:
-        ValueError: the text is not an amount; the message says why.
+        ValueError: the text is not an amount; the message gives the reason.
     """
     value = _SPACES.sub("", text)
     try:
@@ -223,10 +223,10 @@ def parse_export_dates(
 
     ISO 8601 dates and timestamps (``2024-03-15``, ``2024-03-15T10:22:00Z``) are
     read as such, converting time zones to UTC. Numeric dates with ``/``, ``.`` or
-    ``-`` are read day first or month first for the whole column: day first when
-    some value's first number exceeds 12, month first when some second number
-    does, and month first (with a note) when no value decides, unless
-    ``day_first`` fixes the order. Excel day numbers and dates with month names
+    ``-`` are read in one order for the whole column. It is day first when some
+    value's first number exceeds 12 and month first when some second number does.
+    When no value decides, it is month first with a note, unless ``day_first``
+    fixes the order. Excel day numbers and dates with month names
     are also read. Times of day are dropped.
 
     Raises:

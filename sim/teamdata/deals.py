@@ -1,12 +1,11 @@
 """Read an opportunity or deal report exported from a CRM as one CSV file.
 
 A :class:`ExportLayout` names, for each field QuotaLab needs, the column headers a
-CRM uses for it. :func:`read_deal_export` matches headers case-insensitively,
+CRM uses for it. :func:`read_deal_export` matches headers case-insensitively and
 cleans the values real exports contain (currency signs, thousands separators,
-several date forms, UTF-16), and returns a :class:`TeamData` whose sales are the
-won deals, dated by their close date, and whose ``deals`` table keeps every
-opportunity for win rates and sales cycles. Every row dropped or value changed is
-counted in the notes.
+several date forms, UTF-16). Its :class:`TeamData` has the won deals as sales,
+dated by their close date, and keeps every opportunity in ``deals`` for win rates
+and sales cycles. Every row dropped or value changed is counted in the notes.
 """
 
 from __future__ import annotations

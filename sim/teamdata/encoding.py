@@ -18,9 +18,9 @@ def detect_encoding(path: Path) -> str:
     """Return the Python codec name for ``path``: UTF-8 (with or without BOM) or UTF-16.
 
     A byte order mark decides. Without one, a file whose first bytes are at least
-    a quarter NUL is taken as UTF-16, little-endian when the NUL follows the
-    first character: ASCII text in UTF-16 has a NUL in every other byte, and UTF-8
-    text has none.
+    a quarter NUL is taken as UTF-16, because ASCII text in UTF-16 has a NUL in
+    every other byte and UTF-8 text has none. It is little-endian when the NUL
+    follows the first character.
     """
     with Path(path).open("rb") as handle:
         head = handle.read(SNIFF_BYTES)

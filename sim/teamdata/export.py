@@ -25,7 +25,7 @@ def pseudonym(rep_id: str) -> str:
 
     NOTE: an unsalted hash of a short id (such as a four-digit employee number)
     can be reversed by hashing every candidate, so pseudonyms hide ids from a
-    casual reader, not from someone who knows the id scheme.
+    casual reader, not from someone familiar with the id scheme.
     """
     return "p-" + hashlib.sha256(f"quotalab:{rep_id}".encode()).hexdigest()[:12]
 
@@ -34,7 +34,7 @@ def pseudonymize(team: TeamData) -> TeamData:
     """Return a copy of ``team`` whose rep ids (and team ids) are pseudonyms.
 
     Every table uses the same mapping, so sales, roster, quotas and deals still
-    join. The ``team`` column of the roster is hashed too when it holds ids
+    join. The ``team`` column of the roster is hashed too when it contains ids
     derived from names (a manager, as in the Maven data).
     """
 

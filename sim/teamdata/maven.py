@@ -31,7 +31,7 @@ MAVEN_CRM = ExportLayout(
         "amount": ("close_value",),
         "date": ("close_date",),
         "stage": ("deal_stage",),
-        # Maven's engage date (the deal entered "Engaging") stands in for the
+        # Maven's engage date (the deal entered "Engaging") is used as the
         # created date, so sales cycles run from engagement to close.
         "created_date": ("engage_date",),
         "deal_id": ("opportunity_id",),
