@@ -9,6 +9,7 @@ from conftest import ROOT, shared_data
 from sim.compare import run_comparison
 from sim.metrics import RUN_METRICS
 from sim.scenario import Scenario
+from strategies import builtin_names
 
 SMALL = ["--replications", "6", "--months", "12", "--workers", "1", "--no-figures"]
 
@@ -255,13 +256,8 @@ def test_compare_on_adventureworks_public_data(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "From the data" in done.stderr
     runs = pd.read_parquet(out / "runs.parquet")
-    assert set(runs["strategy"]) == {
-        "equal_split",
-        "history_based",
-        "capability_weighted",
-        "territory_potential",
-        "dynamic",
-    }
+    # Without --strategies, compare runs every registered built-in.
+    assert set(runs["strategy"]) == set(builtin_names())
     assert (runs["revenue"] > 0).all()
 
 
