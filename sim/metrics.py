@@ -68,7 +68,18 @@ RUN_METRICS = (
     "attainment_potential_corr",
     "give_up_rate",
     "fatigue",
+    "top_quartile_relative_quota",
+    "bottom_quartile_relative_quota",
+    "top_quartile_quota_drift",
+    "bottom_quartile_quota_drift",
+    "top_quartile_morale",
+    "bottom_quartile_morale",
 )
+
+# Skill quartiles are taken among the reps measured at each quota setting (true
+# skill: an analyst's view, never the manager's). Relative quota is a rep's quota
+# over the team's mean quota; the ratchet shows as the top quartile's drifting up.
+QUARTILES = {"top": 0.75, "bottom": 0.25}
 
 # Headline metrics shown in the comparison table and figures.
 HEADLINE_METRICS = (
@@ -127,6 +138,8 @@ class RunRecorder:
             )
         }
         self.year_variable_pay = np.zeros((r, batch.seats))
+        self.relative_quota = {name: [] for name in QUARTILES}
+        self.quartile_morale = {name: [] for name in QUARTILES}
 
     def record(
         self, t, record, *, sales, pay, headcount, exits, attainment, period_end
@@ -195,7 +208,9 @@ class RunRecorder:
         if record.quota_changes is not None:
             totals["quota_changes"] += record.quota_changes.sum(axis=1)
 
+        self._record_quartile_morale()
         if record.quota_set:
+            self._record_quartile_quota()
             burden = b.quota / b.potential()
             self.burden_gini.append(gini(burden, b.measured))
             self.volatility.append(_nanmean_rows(record.quota_volatility))
@@ -208,6 +223,37 @@ class RunRecorder:
         self.year_variable_pay += variable
         if clock % 12 == 11:
             self._close_year(clock)
+
+    def _quartile_masks(self, mask: np.ndarray) -> dict[str, np.ndarray]:
+        skill = self.batch.skill
+        top = masked_quantile(skill, mask, QUARTILES["top"])[:, None]
+        bottom = masked_quantile(skill, mask, QUARTILES["bottom"])[:, None]
+        return {"top": mask & (skill >= top), "bottom": mask & (skill <= bottom)}
+
+    def _record_quartile_quota(self) -> None:
+        b = self.batch
+        mean_quota = _masked_mean(b.quota, b.measured)[:, None]
+        relative = b.quota / np.where(mean_quota > 0, mean_quota, np.nan)
+        for name, mask in self._quartile_masks(b.measured).items():
+            self.relative_quota[name].append(_masked_mean(relative, mask))
+
+    def _record_quartile_morale(self) -> None:
+        b = self.batch
+        for name, mask in self._quartile_masks(b.active).items():
+            self.quartile_morale[name].append(_masked_mean(b.morale, mask))
+
+    def _quartile_run_metrics(self) -> dict[str, np.ndarray]:
+        b = self.batch
+        per_year = max(1, 12 // b.period_months)
+        result = {}
+        for name in QUARTILES:
+            series = self.relative_quota[name]
+            last_year = _mean_of(series[-per_year:], b)
+            first_year = _mean_of(series[:per_year], b)
+            result[f"{name}_quartile_relative_quota"] = last_year
+            result[f"{name}_quartile_quota_drift"] = last_year - first_year
+            result[f"{name}_quartile_morale"] = _mean_of(self.quartile_morale[name], b)
+        return result
 
     def _close_year(self, t: int) -> None:
         b = self.batch
@@ -280,6 +326,7 @@ class RunRecorder:
                 / np.maximum(totals["measured_months"], 1),
                 "fatigue": np.nanmean(self.monthly["fatigue"], axis=1),
             }
+            result.update(self._quartile_run_metrics())
         return result
 
     def attainment_samples(self) -> np.ndarray:

@@ -201,3 +201,18 @@ def test_coaching_capacity_zero_changes_nothing(small_scenario):
     )
     on = run_batch(zero_effect, "history_based", seeds)
     np.testing.assert_allclose(off.sales_history, on.sales_history)
+
+
+def test_ratchet_raises_top_quartile_quota():
+    scenario = Scenario().replace({"team.seats": 20})
+    seeds = replication_seeds(12, 40)
+    history = run_batch(scenario, "history_based", seeds, months=36).recorder
+    equal = run_batch(scenario, "equal_split", seeds, months=36).recorder
+    top_history = history.run_metrics()["top_quartile_relative_quota"]
+    top_equal = equal.run_metrics()["top_quartile_relative_quota"]
+    difference = top_history - top_equal
+    error = difference.std(ddof=1) / np.sqrt(difference.size)
+    # History-based quotas follow sales, so stars carry more than an equal share.
+    assert difference.mean() > 4 * error
+    bottom = history.run_metrics()["bottom_quartile_relative_quota"]
+    assert np.nanmean(bottom) < np.nanmean(top_history)
