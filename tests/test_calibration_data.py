@@ -327,6 +327,15 @@ def test_backtest_holds_back_a_third(sample_calibration):
     assert backtest.total["actual"] == pytest.approx(backtest.months["actual"].sum())
 
 
+def test_backtest_stops_at_as_of():
+    result = calibrate(
+        ADVENTUREWORKS_SAMPLE, "adventureworks", replications=2, as_of="2014-02"
+    )
+
+    assert str(result.backtest.as_of) == "2013-03"
+    assert result.backtest.months["period"].iloc[-1] == "2014-02"
+
+
 def test_backtest_too_short_rejected():
     team = team_from_panel(np.full((3, 4), 100.0))
 

@@ -120,5 +120,11 @@ def calibrate(
     fit, _ = fit_table(estimates, replications, seed)
     checked = None
     if backtest:
-        checked = run_backtest(team, base, replications=replications, seed=seed)
+        checked = run_backtest(
+            team,
+            base,
+            replications=replications,
+            seed=seed,
+            end=estimates.as_of,
+        )
     return Calibration(team, estimates, fit, checked, replications, seed)

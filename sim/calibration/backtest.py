@@ -75,13 +75,24 @@ def run_backtest(
     replications: int = 100,
     seed: int = 0,
     share: float = CALIBRATION_SHARE,
+    end: pd.Period | None = None,
 ) -> Backtest:
     """Calibrate on the first ``share`` of the months and predict the rest.
+
+    Args:
+        team: the team history.
+        base: the scenario whose other settings are kept.
+        replications: simulated teams.
+        seed: root seed.
+        share: share of the months used for calibration.
+        end: last month of the history to use; defaults to the last full month.
 
     Raises:
         DataError: the history is too short to hold back two months.
     """
     panel = build_panel(team)
+    if end is not None:
+        panel = panel.window(panel.months[0], end)
     count = len(panel.months)
     cut = int(round(count * share))
     if count - cut < MIN_HOLDOUT_MONTHS or cut < MIN_HOLDOUT_MONTHS:
