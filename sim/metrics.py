@@ -327,7 +327,8 @@ class RunRecorder:
                 "fatigue": np.nanmean(self.monthly["fatigue"], axis=1),
             }
             result.update(self._quartile_run_metrics())
-        return result
+        # Keep the declared order: output files and tables list metrics this way.
+        return {name: result[name] for name in RUN_METRICS}
 
     def attainment_samples(self) -> np.ndarray:
         """Return every measured rep-period attainment, shape (R, periods * N)."""
