@@ -14,14 +14,22 @@ def test_quick_rows_positive(quick_result):
     rows = quick_result["rows"]
     engines = {row["engine"] for row in rows}
 
-    assert len(rows) == 8
-    assert engines == {"single", "batch", "mesa_model", "mesa_example"}
+    assert len(rows) == 9
+    assert engines == {
+        "single",
+        "batch",
+        "batch_piecewise",
+        "mesa_model",
+        "mesa_example",
+    }
     for row in rows:
         for key in ("rate", "step_seconds", "construct_seconds"):
             assert math.isfinite(row[key]), (row["label"], key)
             assert row[key] > 0, (row["label"], key)
     assert math.isfinite(quick_result["ratio"])
     assert quick_result["ratio"] > 0
+    assert math.isfinite(quick_result["fast_rule_ratio"])
+    assert quick_result["fast_rule_ratio"] > 0
     assert quick_result["target_met"] == (
         quick_result["ratio"] >= quick_result["target_ratio"]
     )
