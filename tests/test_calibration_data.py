@@ -547,3 +547,30 @@ def test_maven_pipeline_calibrates():
     assert result.estimates.observed["win_rate"] == pytest.approx(0.6315, abs=1e-4)
     assert str(result.backtest.as_of) == "2017-09"
     assert len(result.backtest.months) == 3
+
+
+def test_default_target_far_from_trend_warns(tmp_path, caplog):
+    import numpy as np
+    import pandas as pd
+
+    from sim.calibration import calibrate
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for rep in range(6):
+        for month in range(24):
+            date = pd.Timestamp(2022, 1, 1) + pd.DateOffset(months=month)
+            amount = 10_000 * 0.98**month * np.exp(0.2 * rng.standard_normal())
+            rows.append((f"r{rep}", date.strftime("%Y-%m-%d"), round(amount, 2)))
+    folder = tmp_path / "team"
+    folder.mkdir()
+    pd.DataFrame(rows, columns=["rep_id", "date", "amount"]).to_csv(
+        folder / "sales.csv", index=False
+    )
+    with caplog.at_level("WARNING", logger="sim.calibration"):
+        result = calibrate(folder, replications=5, backtest=False)
+    messages = [record.getMessage() for record in caplog.records]
+    warnings = [message for message in messages if "target_growth" in message]
+    assert result.estimates.scenario.market.growth_per_year < 0
+    assert len(warnings) == 1
+    assert "stays at its default 0.10" in warnings[0]

@@ -13,6 +13,7 @@ first two thirds of the history to predict the last third (the backtest).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,7 @@ def calibrate(
         else read_team(source, format, **read_options)
     )
     estimates = estimate_scenario(team, base, as_of=as_of)
+    _warn_on_target_mismatch(estimates)
     fit, _ = fit_table(estimates, replications, seed)
     checked = None
     if backtest:
@@ -128,3 +130,25 @@ def calibrate(
             end=estimates.as_of,
         )
     return Calibration(team, estimates, fit, checked, replications, seed)
+
+
+# Gap between the team's target growth and its sales trend, per year, beyond which
+# a default target will dominate the simulated attainment.
+TARGET_GAP_WARNING = 0.10
+
+
+def _warn_on_target_mismatch(estimates) -> None:
+    """Warn when a default target growth is far from the estimated sales trend."""
+    note = estimates.provenance.get("quota.target_growth", "")
+    if not note.startswith("default"):
+        return
+    target = estimates.scenario.quota.target_growth
+    trend = estimates.scenario.market.growth_per_year
+    if abs(target - trend) > TARGET_GAP_WARNING:
+        logging.getLogger(__name__).warning(
+            "quota.target_growth stays at its default %.2f while the sales trend "
+            "is %+.2f a year; simulated attainment will reflect that gap. Set "
+            "quota.target_growth in a scenario file to the client's planned growth",
+            target,
+            trend,
+        )
