@@ -378,6 +378,7 @@ def _sweep(args) -> int:
     from sim.sweep import (
         EXECUTORS,
         ProgressLog,
+        SweepInterrupted,
         load_experiment,
         resolve_design,
         run_sweep,
@@ -412,6 +413,16 @@ def _sweep(args) -> int:
             design=design,
             progress=bar.update if bar else log.update if log else None,
         )
+    except SweepInterrupted as interrupted:
+        if bar:
+            bar.close()
+        print(
+            f"quotalab sweep: interrupted; {interrupted.completed_runs:,} of "
+            f"{interrupted.expected_runs:,} runs stored in {interrupted.folder}; "
+            "rerun with --resume to finish",
+            file=sys.stderr,
+        )
+        return 130
     finally:
         if bar:
             bar.close()

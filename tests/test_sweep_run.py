@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -390,3 +391,111 @@ def test_sigkill_then_resume_matches_uninterrupted(tmp_path):
     pd.testing.assert_frame_equal(runs, load_runs(whole.folder))
     pd.testing.assert_frame_equal(load_monthly(out), load_monthly(whole.folder))
     assert list(runs.columns[-len(RUN_METRICS) :]) == list(RUN_METRICS)
+
+
+def test_manifest_count_follows_parts(tmp_path):
+    experiment = load_experiment(experiment_file(tmp_path))
+    out = tmp_path / "sweep"
+    seen = []
+
+    def check(runs):
+        stored = len(load_runs(out))
+        seen.append((load_manifest(out)["completed_runs"], stored))
+
+    run_sweep(experiment, out, executor="serial", workers=4, progress=check)
+    assert len(seen) > 1
+    for in_manifest, stored in seen:
+        assert in_manifest == stored
+
+
+def start_sweep(path, out, *extra):
+    command = [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out)]
+    return subprocess.Popen(
+        [*command, *extra],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def wait_for_parts(process, out, parts):
+    deadline = time.monotonic() + 300
+    while count_parts(out) < parts:
+        assert process.poll() is None, "the sweep ended before the signal"
+        assert time.monotonic() < deadline, "the sweep stored no parts in 300 s"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("executor", ["serial", "processes"])
+def test_ctrl_c_keeps_count_and_says_so(tmp_path, executor):
+    path = experiment_file(tmp_path, SLOW)
+    out = tmp_path / "sweep"
+    process = start_sweep(path, out, "--executor", executor, "--workers", "2")
+    try:
+        wait_for_parts(process, out, 3)
+        # A terminal's Ctrl-C sends SIGINT to the whole process group.
+        os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=60)
+    assert process.returncode == 130, stderr
+    stored = len(load_runs(out))
+    manifest = load_manifest(out)
+    assert manifest["completed_runs"] == stored
+    assert manifest["status"] == "running"
+    last = stderr.strip().splitlines()[-1]
+    assert last == (
+        f"quotalab sweep: interrupted; {stored} of 120 runs stored in {out}; "
+        "rerun with --resume to finish"
+    )
+
+
+def worker_pids(pid):
+    """Return the pids of a process's multiprocessing workers (Linux /proc)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    workers = []
+    for child in children:
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except FileNotFoundError:
+            continue
+        if b"spawn_main" in command:
+            workers.append(int(child))
+    return workers
+
+
+def is_running(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_exit_after_parent_sigkill(tmp_path):
+    path = experiment_file(tmp_path, SLOW)
+    out = tmp_path / "sweep"
+    process = start_sweep(path, out, "--executor", "processes", "--workers", "2")
+    workers = []
+    try:
+        wait_for_parts(process, out, 1)
+        workers = worker_pids(process.pid)
+        assert len(workers) == 2
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
+        deadline = time.monotonic() + 20
+        while any(is_running(pid) for pid in workers):
+            assert time.monotonic() < deadline, "workers outlived their parent"
+            time.sleep(0.1)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate(timeout=60)
+        for pid in workers:
+            if is_running(pid):
+                os.kill(pid, signal.SIGKILL)

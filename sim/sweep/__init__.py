@@ -16,7 +16,13 @@ from sim.sweep.experiment import (
     Factor,
     load_experiment,
 )
-from sim.sweep.runner import ProgressLog, SweepResult, run_sweep, sweep_size
+from sim.sweep.runner import (
+    ProgressLog,
+    SweepInterrupted,
+    SweepResult,
+    run_sweep,
+    sweep_size,
+)
 from sim.sweep.storage import load_design, load_manifest, load_monthly, load_runs
 
 __all__ = [
@@ -27,6 +33,7 @@ __all__ = [
     "ExperimentError",
     "Factor",
     "ProgressLog",
+    "SweepInterrupted",
     "SweepResult",
     "load_design",
     "load_experiment",

@@ -9,6 +9,7 @@ result depends only on the task, so all three executors give identical results.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
@@ -63,13 +64,32 @@ class ProcessExecutor:
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=context,
+            initializer=_exit_with_parent,
+        )
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        if exc_type is None:
+            pool.shutdown(wait=True)
+            return
+        # Ctrl-C or an error in the parent: drop queued tasks and stop the
+        # workers now, without waiting for the tasks they are running. A kill -9
+        # of the parent skips this code, and _exit_with_parent covers that case.
+        # NOTE: _processes is private, but the pool has no public way to stop
+        # running workers (Python 3.11).
+        workers = list((pool._processes or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in workers:
+            if process.is_alive():
+                process.terminate()
+        for process in workers:
+            process.join(timeout=5)
 
     def run(self, function: Callable[[Any], Any], tasks: Iterable) -> Iterator:
         """Yield each task's result as it finishes."""
@@ -187,6 +207,29 @@ def make_executor(name: str, workers: int, scheduler: str | None = None):
     if name == "processes":
         return ProcessExecutor(workers)
     return DaskExecutor(workers, scheduler)
+
+
+def _exit_with_parent() -> None:
+    """Start a thread in a worker process that ends the worker when its parent dies.
+
+    ``ProcessPoolExecutor`` workers wait on a queue whose write end they also
+    hold, so they never see end-of-file and would linger after a kill -9 of the
+    parent. The parent's sentinel becomes ready when the parent exits by any
+    means, busy or idle worker alike.
+    """
+    import multiprocessing
+    import threading
+    from multiprocessing.connection import wait as wait_for
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait_for([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _take(iterator: Iterator, count: int) -> list:

@@ -42,9 +42,6 @@ logger = logging.getLogger(__name__)
 # overhead; the cap bounds a task's memory (history arrays are R x N x months).
 MAX_BLOCK = 500
 
-# Seconds between manifest rewrites while a sweep runs.
-MANIFEST_INTERVAL = 10.0
-
 EXTRA_PACKAGES = ("SALib", "dask", "distributed")
 
 
@@ -74,6 +71,22 @@ class Job:
     months: int
     run_metrics: tuple[str, ...]
     monthly_metrics: tuple[str, ...]
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """A sweep stopped by Ctrl-C after its manifest was updated.
+
+    Attributes:
+        folder: the output folder.
+        completed_runs: runs stored in the folder, also in the manifest.
+        expected_runs: strategies x points x replications.
+    """
+
+    def __init__(self, folder: Path, completed_runs: int, expected_runs: int):
+        super().__init__(folder, completed_runs, expected_runs)
+        self.folder = folder
+        self.completed_runs = completed_runs
+        self.expected_runs = expected_runs
 
 
 @dataclass(frozen=True)
@@ -278,19 +291,25 @@ def run_sweep(
         experiment.monthly_metrics,
     )
     ran = 0
-    last_manifest = time.monotonic()
-    with pool:
-        for identifier, runs, monthly in pool.run(partial(run_task, job=job), todo):
-            folder.write_task(identifier, runs, monthly)
-            ran += len(runs)
-            if progress:
-                progress(len(runs))
-            if time.monotonic() - last_manifest > MANIFEST_INTERVAL:
+    try:
+        with pool:
+            for identifier, runs, monthly in pool.run(partial(run_task, job=job), todo):
+                folder.write_task(identifier, runs, monthly)
+                ran += len(runs)
+                # Rewrite after every part so the manifest never lags the parts.
                 folder.update_manifest(completed_runs=completed + ran)
-                last_manifest = time.monotonic()
+                if progress:
+                    progress(len(runs))
+    except KeyboardInterrupt:
+        stored = _stored_runs(folder, tasks)
+        session["finished"] = _now()
+        session["runs"] = ran
+        session["interrupted"] = True
+        folder.update_manifest(completed_runs=stored, sessions=sessions)
+        raise SweepInterrupted(folder_path, stored, expected) from None
 
     # Count from the files, not the tally, so the manifest states what is stored.
-    stored = sum(task.runs for task in tasks if task.id in folder.completed_tasks())
+    stored = _stored_runs(folder, tasks)
     session["finished"] = _now()
     session["runs"] = ran
     folder.update_manifest(
@@ -302,6 +321,11 @@ def run_sweep(
     return SweepResult(
         folder_path, expected, stored, ran, time.perf_counter() - started
     )
+
+
+def _stored_runs(folder: SweepFolder, tasks: list[Task]) -> int:
+    done = folder.completed_tasks()
+    return sum(task.runs for task in tasks if task.id in done)
 
 
 def _plan_fields(experiment: Experiment, design: Design) -> dict[str, Any]:
