@@ -129,6 +129,21 @@ def test_several_date_forms():
     note_with(team, "month first")
 
 
+def test_utc_conversion_noted(tmp_path):
+    path = tmp_path / "hubspot.csv"
+    path.write_text(
+        "Deal owner,Deal Stage,Amount,Close Date\n"
+        "ana@example.com,closedwon,100,2024-01-31T23:30:00-05:00\n"
+        "ana@example.com,closedwon,100,2024-02-10T09:00:00Z\n"
+        "ana@example.com,closedwon,100,2024-02-11\n"
+    )
+    team = read_team(path, "hubspot")
+
+    assert dates(team) == ["2024-02-01", "2024-02-10", "2024-02-11"]
+    note = note_with(team, "to UTC")
+    assert "converted 2 timestamps with a time zone" in note
+
+
 def test_day_first_inferred_from_values():
     team = read_team(EXPORTS / "zoho_day_first.csv", "zoho")
 

@@ -192,6 +192,78 @@ def test_non_iso_dates_read_month_first(tmp_path):
     )
 
 
+def test_dates_day_first_when_decided(tmp_path):
+    sales = "rep_id,date,amount\n1,05/01/2023,1\n1,13/01/2023,1\n1,28/02/2023,1\n"
+    team = read_team(write_team(tmp_path, sales=sales))
+
+    assert list(team.sales["date"]) == [
+        pd.Timestamp("2023-01-05"),
+        pd.Timestamp("2023-01-13"),
+        pd.Timestamp("2023-02-28"),
+    ]
+    note = next(note for note in team.notes if "column 'date'" in note)
+    assert "read 3 numeric dates day first" in note
+    assert "month first" not in note
+
+
+def test_dates_month_first_when_decided(tmp_path):
+    sales = "rep_id,date,amount\n1,05/01/2023,1\n1,01/13/2023,1\n"
+    team = read_team(write_team(tmp_path, sales=sales))
+
+    assert list(team.sales["date"]) == [
+        pd.Timestamp("2023-05-01"),
+        pd.Timestamp("2023-01-13"),
+    ]
+    note = next(note for note in team.notes if "column 'date'" in note)
+    assert "read 2 numeric dates month first" in note
+    assert "no value in the column decides" not in note
+
+
+def test_dates_ambiguous_noted(tmp_path):
+    sales = "rep_id,date,amount\n1,05/01/2023,1\n"
+    team = read_team(write_team(tmp_path, sales=sales))
+
+    assert list(team.sales["date"]) == [pd.Timestamp("2023-05-01")]
+    note = next(note for note in team.notes if "column 'date'" in note)
+    assert "read 1 numeric date month first" in note
+    assert "no value in the column decides" in note
+
+
+def test_dates_mixed_order_rejected(tmp_path):
+    sales = "rep_id,date,amount\n1,13/01/2023,1\n1,01/28/2023,1\n"
+    with pytest.raises(DataError) as raised:
+        read_team(write_team(tmp_path, sales=sales))
+
+    message = str(raised.value)
+    assert message.startswith("sales.csv: column 'date' row 3:")
+    assert "'01/28/2023'" in message
+    assert "'13/01/2023'" in message
+    assert "--day-first" in message
+    assert "\n" not in message
+
+
+def test_dates_day_first_option(tmp_path):
+    sales = "rep_id,date,amount\n1,05/01/2023,1\n"
+    roster = "rep_id,hire_date\n1,02/01/2022\n"
+    team = read_team(write_team(tmp_path, sales=sales, roster=roster), day_first=True)
+
+    assert list(team.sales["date"]) == [pd.Timestamp("2023-01-05")]
+    assert list(team.roster["hire_date"]) == [pd.Timestamp("2022-01-02")]
+    assert any("as --day-first requests" in note for note in team.notes)
+
+
+def test_generic_utf16_noted(tmp_path):
+    (tmp_path / "sales.csv").write_text(
+        "rep_id,date,amount\n1,2024-01-05,100\n", encoding="utf-16"
+    )
+    team = read_team(tmp_path)
+
+    assert list(team.sales["amount"]) == [100.0]
+    assert "sales.csv: read as UTF-16 (as Excel and SQL Server write it)" in (
+        team.notes
+    )
+
+
 # Generic format: errors
 
 SALES_OK = "rep_id,date,amount\n1,2024-01-05,100\n"

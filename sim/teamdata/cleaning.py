@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.teamdata.tables import cell_error
+from sim.teamdata.tables import cell_error, counted
 
 # Currency signs mapped to ISO 4217 codes. "$" alone is read as US dollars.
 CURRENCY_SIGNS = {
@@ -42,6 +42,8 @@ _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _NUMBER_CHARS = re.compile(r"[\d.,']+")
 # Day, month and year as numbers with /, . or - between them, e.g. 15/03/2024.
 _NUMERIC_DATE = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{2,4})\b")
+# A time of day followed by Z or a UTC offset, as in 2024-03-15T10:22:00+02:00.
+_TIME_ZONE = re.compile(r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 # Excel stores dates as days since 1899-12-30; 20000-80000 covers 1954 to 2119.
 _EXCEL_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -184,6 +186,8 @@ class ParsedDates:
         ambiguous: month-first rows that would also read day first.
         excel_serial: rows given as Excel day numbers.
         other: rows in another written form, such as ``15 Mar 2024``.
+        utc: timestamps with a time zone (``Z`` or an offset such as ``+02:00``),
+            converted to UTC before the time of day was dropped.
     """
 
     values: pd.Series
@@ -192,15 +196,16 @@ class ParsedDates:
     ambiguous: int = 0
     excel_serial: int = 0
     other: int = 0
+    utc: int = 0
 
     def notes(self, name: str, column: str) -> list[str]:
         """Describe how the non-ISO values were read, one note per form."""
         where = f"{name}: column '{column}'"
         notes = []
         if self.day_first:
-            notes.append(f"{where}: read {self.day_first:,} dates day first")
+            notes.append(f"{where}: read {counted(self.day_first, 'date')} day first")
         if self.month_first:
-            note = f"{where}: read {self.month_first:,} dates month first"
+            note = f"{where}: read {counted(self.month_first, 'date')} month first"
             if self.ambiguous:
                 note += (
                     f"; {self.ambiguous:,} of them would also read day first, and "
@@ -208,11 +213,17 @@ class ParsedDates:
                 )
             notes.append(note)
         if self.excel_serial:
-            notes.append(
-                f"{where}: read {self.excel_serial:,} Excel day numbers as dates"
-            )
+            days = counted(self.excel_serial, "value")
+            notes.append(f"{where}: read {days} as Excel day numbers")
         if self.other:
-            notes.append(f"{where}: read {self.other:,} dates written in words")
+            words = counted(self.other, "date")
+            notes.append(f"{where}: read {words} written in words")
+        if self.utc:
+            stamps = counted(self.utc, "timestamp")
+            notes.append(
+                f"{where}: converted {stamps} with a time zone to UTC before "
+                "taking the date, so a date can differ from the local one"
+            )
         return notes
 
 
@@ -238,6 +249,7 @@ def parse_export_dates(
     stamps = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
     values = stamps.dt.tz_localize(None)
     rest = present & values.isna()
+    zoned = int((~rest & present & text.str.contains(_TIME_ZONE)).sum())
 
     counts = {"day_first": 0, "month_first": 0, "ambiguous": 0, "excel_serial": 0}
     serial = rest & text.str.fullmatch(_EXCEL_SERIAL)
@@ -247,38 +259,102 @@ def parse_export_dates(
         counts["excel_serial"] = int(serial.sum())
         rest &= ~serial
 
-    parts = text[rest].str.extract(_NUMERIC_DATE).dropna()
-    numeric = pd.Series(False, index=text.index)
-    numeric[parts.index] = True
-    if not parts.empty:
-        order = _numeric_order(text, parts, column, name, day_first)
-        counts["day_first" if order else "month_first"] = len(parts)
-        if not order and day_first is None:
-            counts["ambiguous"] = int(
-                ((parts[0].astype(int) <= 12) & (parts[1].astype(int) <= 12)).sum()
-            )
-        for row in parts.index:
-            values[row] = _parse_one(text[row], order, name, column, row)
+    numeric = read_numeric_dates(text, rest, values, column, name, day_first)
+    counts["day_first"] = numeric.day_first
+    counts["month_first"] = numeric.month_first
+    counts["ambiguous"] = numeric.ambiguous
 
-    worded = rest & ~numeric
+    worded = rest & ~numeric.rows
     for row in text.index[worded]:
         values[row] = _parse_one(text[row], bool(day_first), name, column, row)
     values = pd.to_datetime(values).astype("datetime64[ns]").dt.normalize()
-    return ParsedDates(values, **counts, other=int(worded.sum()))
+    return ParsedDates(values, **counts, other=int(worded.sum()), utc=zoned)
 
 
-def _numeric_order(
+@dataclass(frozen=True)
+class NumericDates:
+    """Counts of a column's numeric dates by the order :func:`read_numeric_dates` used.
+
+    Attributes:
+        rows: True for each row read as a numeric date.
+        day_first: rows of the form ``dd/mm/yyyy`` read day first.
+        month_first: rows of the form ``mm/dd/yyyy`` read month first.
+        ambiguous: month-first rows that would also read day first; 0 when
+            ``day_first`` was given.
+    """
+
+    rows: pd.Series
+    day_first: int
+    month_first: int
+    ambiguous: int
+
+
+def read_numeric_dates(
+    text: pd.Series,
+    candidates: pd.Series,
+    values: pd.Series,
+    column: str,
+    name: str,
+    day_first: bool | None,
+) -> NumericDates:
+    """Parse the numeric dates among ``candidates`` in one order for the column.
+
+    Writes each parsed date into ``values`` (a datetime Series on the same index).
+    Year-first values (``2024/03/15``) are always read year, month, day.
+
+    Raises:
+        DataError: a value is not a date, or the column mixes day-first and
+            month-first values and ``day_first`` is None.
+    """
+    parts = text[candidates].str.extract(_NUMERIC_DATE).dropna()
+    rows = pd.Series(False, index=text.index)
+    rows[parts.index] = True
+    if parts.empty:
+        return NumericDates(rows, 0, 0, 0)
+
+    year_first = parts[0].str.len() == 4
+    order = numeric_date_order(text, parts, column, name, day_first)
+    # NOTE: with day_first given, pandas still reads a value such as 01/28/2023
+    # month first, because 28 cannot be a month, and no note counts such values.
+    for row in parts.index:
+        row_order = order and not year_first[row]
+        values[row] = _parse_one(text[row], row_order, name, column, row)
+
+    ordered = int((~year_first).sum())
+    # Dates that would also read day first are worth a note only when no value
+    # proved the order.
+    first, second = parts[0].astype(int), parts[1].astype(int)
+    undecided = not (~year_first & (second > 12)).any()
+    ambiguous = 0
+    if not order and day_first is None and undecided:
+        ambiguous = int((~year_first & (first <= 12) & (second <= 12)).sum())
+    if order:
+        return NumericDates(rows, ordered, 0, ambiguous)
+    return NumericDates(rows, 0, ordered, ambiguous)
+
+
+def numeric_date_order(
     text: pd.Series,
     parts: pd.DataFrame,
     column: str,
     name: str,
     day_first: bool | None,
 ) -> bool:
-    """Decide day first (True) or month first (False) for a column's numeric dates."""
+    """Decide day first (True) or month first (False) for a column's numeric dates.
+
+    ``parts`` contains the three numbers of each date, as :data:`_NUMERIC_DATE`
+    extracts them. A first number above 12 can only be a day, and a second number
+    above 12 can only be a day too, so it proves month first. With no such value
+    the column is month first. A given ``day_first`` decides without looking.
+
+    Raises:
+        DataError: the column has values of both kinds and ``day_first`` is None.
+    """
     year_first = parts[0].str.len() == 4
     first, second = parts[0].astype(int), parts[1].astype(int)
-    day_evidence = ~year_first & (first > 12)
-    month_evidence = ~year_first & (second > 12)
+    # A value with both numbers above 12 is no date; parsing it raises later.
+    day_evidence = ~year_first & (first > 12) & (second <= 12)
+    month_evidence = ~year_first & (second > 12) & (first <= 12)
     if day_first is not None:
         return day_first
     if day_evidence.any() and month_evidence.any():
@@ -289,7 +365,9 @@ def _numeric_order(
             column,
             month_row,
             f"'{text[month_row]}' reads only month first but '{text[day_row]}' "
-            f"(row {day_row}) only day first; use one date order in the column",
+            f"(row {day_row}) only day first; use one date order in the column "
+            "(YYYY-MM-DD is safest) or pass --day-first if the export writes days "
+            "first",
         )
     return bool(day_evidence.any())
 

@@ -10,10 +10,12 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import DataError
+from sim.teamdata.encoding import detect_encoding, encoding_note
 from sim.teamdata.tables import (
     QUOTA_COLUMNS,
     ROSTER_COLUMNS,
     SALES_COLUMNS,
+    DateReading,
     TeamData,
     cell_error,
     counted,
@@ -29,32 +31,35 @@ ROSTER_FILE = "roster.csv"
 QUOTAS_FILE = "quotas.csv"
 
 
-def read_generic(path: str | Path) -> TeamData:
+def read_generic(path: str | Path, *, day_first: bool | None = None) -> TeamData:
     """Read a team from a folder in the generic format.
 
     Args:
         path: folder that contains ``sales.csv`` and optionally ``roster.csv`` and
             ``quotas.csv``.
+        day_first: the order of numeric dates such as ``05/01/2023`` in every
+            column; None decides it per column from the values.
 
     Returns:
         The team's sales, roster and quotas, with notes on what was dropped or kept.
 
     Raises:
         DataError: the folder or a required file or column is missing, a value cannot
-            be parsed, or no rep has any sales.
+            be parsed, a date column mixes day-first and month-first values, or no
+            rep has any sales.
     """
     folder = check_folder(path, SALES_FILE)
     notes: list[str] = []
-    sales = _read_sales(folder / SALES_FILE, notes)
+    sales = _read_sales(folder / SALES_FILE, notes, day_first)
 
     roster = None
     if (folder / ROSTER_FILE).is_file():
-        roster = _read_roster(folder / ROSTER_FILE, notes)
+        roster = _read_roster(folder / ROSTER_FILE, notes, day_first)
         _note_unlisted_reps(sales, roster, notes)
 
     quotas = None
     if (folder / QUOTAS_FILE).is_file():
-        quotas = _read_quotas(folder / QUOTAS_FILE, notes)
+        quotas = _read_quotas(folder / QUOTAS_FILE, notes, day_first)
 
     return TeamData(
         sales=sales,
@@ -85,8 +90,9 @@ def check_folder(path: str | Path, required_file: str) -> Path:
     return folder
 
 
-def _read_sales(path: Path, notes: list[str]) -> pd.DataFrame:
+def _read_sales(path: Path, notes: list[str], day_first: bool | None) -> pd.DataFrame:
     name = path.name
+    _note_encoding(path, notes)
     text = read_table(path, SALES_COLUMNS)
     if text.empty:
         raise DataError(
@@ -110,9 +116,8 @@ def _read_sales(path: Path, notes: list[str]) -> pd.DataFrame:
             "values as an earlier row); remove them if they are double entries"
         )
 
-    dates, fallback = parse_dates(text, "date", name)
-    if fallback:
-        notes.append(_fallback_note(name, "date", fallback))
+    dates, reading = parse_dates(text, "date", name, day_first=day_first)
+    _note_reading(reading, name, "date", notes)
     amounts = parse_numbers(text, "amount", name)
     sales = pd.DataFrame(
         {"rep_id": text["rep_id"], "date": dates, "amount": amounts}
@@ -138,8 +143,9 @@ def check_positive_sales(sales: pd.DataFrame, name: str) -> None:
         )
 
 
-def _read_roster(path: Path, notes: list[str]) -> pd.DataFrame:
+def _read_roster(path: Path, notes: list[str], day_first: bool | None) -> pd.DataFrame:
     name = path.name
+    _note_encoding(path, notes)
     text = read_table(path, ("rep_id", "hire_date"), ("exit_date", "team", "territory"))
     text = drop_missing_reps(text, name, notes)
 
@@ -153,11 +159,14 @@ def _read_roster(path: Path, notes: list[str]) -> pd.DataFrame:
             f"rep '{text.loc[row, 'rep_id']}' is listed twice; give one row per rep",
         )
 
-    hire, hire_fallback = parse_dates(text, "hire_date", name, allow_empty=True)
-    exit_, exit_fallback = parse_dates(text, "exit_date", name, allow_empty=True)
-    for column, count in (("hire_date", hire_fallback), ("exit_date", exit_fallback)):
-        if count:
-            notes.append(_fallback_note(name, column, count))
+    hire, hire_reading = parse_dates(
+        text, "hire_date", name, allow_empty=True, day_first=day_first
+    )
+    exit_, exit_reading = parse_dates(
+        text, "exit_date", name, allow_empty=True, day_first=day_first
+    )
+    _note_reading(hire_reading, name, "hire_date", notes)
+    _note_reading(exit_reading, name, "exit_date", notes)
     no_hire = int(hire.isna().sum())
     if no_hire:
         notes.append(
@@ -189,19 +198,16 @@ def _read_roster(path: Path, notes: list[str]) -> pd.DataFrame:
     return roster.reset_index(drop=True)
 
 
-def _read_quotas(path: Path, notes: list[str]) -> pd.DataFrame:
+def _read_quotas(path: Path, notes: list[str], day_first: bool | None) -> pd.DataFrame:
     name = path.name
+    _note_encoding(path, notes)
     text = read_table(path, QUOTA_COLUMNS)
     text = drop_missing_reps(text, name, notes)
 
-    start, start_fallback = parse_dates(text, "period_start", name)
-    end, end_fallback = parse_dates(text, "period_end", name)
-    for column, count in (
-        ("period_start", start_fallback),
-        ("period_end", end_fallback),
-    ):
-        if count:
-            notes.append(_fallback_note(name, column, count))
+    start, start_reading = parse_dates(text, "period_start", name, day_first=day_first)
+    end, end_reading = parse_dates(text, "period_end", name, day_first=day_first)
+    _note_reading(start_reading, name, "period_start", notes)
+    _note_reading(end_reading, name, "period_end", notes)
     backwards = end < start
     if backwards.any():
         row = int(text.index[backwards][0])
@@ -232,8 +238,16 @@ def _note_unlisted_reps(
         )
 
 
-def _fallback_note(name: str, column: str, count: int) -> str:
-    return (
-        f"{name}: column '{column}': {counted(count, 'value')} not in YYYY-MM-DD "
-        "form, read month first (05/01/2020 = 1 May 2020)"
-    )
+def _note_reading(
+    reading: DateReading, name: str, column: str, notes: list[str]
+) -> None:
+    note = reading.note(name, column)
+    if note:
+        notes.append(note)
+
+
+def _note_encoding(path: Path, notes: list[str]) -> None:
+    # Only UTF-16 gets a note here. A UTF-8 byte order mark changes nothing in
+    # what is read, and spreadsheets add it to plain CSV files.
+    if detect_encoding(path).startswith("utf-16"):
+        notes.append(encoding_note(path))

@@ -176,21 +176,33 @@ def cell_error(name: str, column: str, row: int, problem: str) -> DataError:
 
 
 def parse_dates(
-    frame: pd.DataFrame, column: str, name: str, *, allow_empty: bool = False
-) -> tuple[pd.Series, int]:
+    frame: pd.DataFrame,
+    column: str,
+    name: str,
+    *,
+    allow_empty: bool = False,
+    day_first: bool | None = None,
+) -> tuple[pd.Series, DateReading]:
     """Parse a text column of dates into datetime64[ns].
 
     ``YYYY-MM-DD`` is the documented form and ``YYYY-MM`` means the first day of the
-    month. Anything else goes to pandas with month first (``05/01/2020`` is 1 May
-    2020). Times of day are dropped and time zones converted to UTC.
+    month. Numeric dates such as ``05/01/2020`` are read in one order for the whole
+    column, decided as :func:`sim.teamdata.cleaning.numeric_date_order` does: day
+    first when some first number exceeds 12, month first otherwise, unless
+    ``day_first`` fixes it. Anything else goes to pandas. Times of day are dropped
+    and time zones converted to UTC.
 
     Returns:
-        The parsed dates (NaT for empty cells when ``allow_empty``) and the number of
-        values that needed the pandas fallback.
+        The parsed dates (NaT for empty cells when ``allow_empty``) and how the
+        values not in ``YYYY-MM-DD`` or ``YYYY-MM`` form were read.
 
     Raises:
-        DataError: a value cannot be parsed, or is empty when not allowed.
+        DataError: a value cannot be parsed, is empty when not allowed, or the
+            column mixes day-first and month-first values.
     """
+    # cleaning imports this module, so importing it at the top would be circular.
+    from sim.teamdata.cleaning import read_numeric_dates
+
     text = frame[column]
     empty = text == ""
     if empty.any() and not allow_empty:
@@ -202,8 +214,9 @@ def parse_dates(
     dates[months] = pd.to_datetime(text[months], format="%Y-%m")
 
     rest = dates.isna() & ~empty
-    for row, value in text[rest].items():
-        dates[row] = _parse_other_date(value, name, column, row)
+    numeric = read_numeric_dates(text, rest, dates, column, name, day_first)
+    for row, value in text[rest & ~numeric.rows].items():
+        dates[row] = _parse_other_date(value, bool(day_first), name, column, row)
 
     # TeamData stores datetime64[ns], which spans the years 1678 to 2261 only.
     outside = dates.notna() & ((dates < _EARLIEST) | (dates > _LATEST))
@@ -216,18 +229,71 @@ def parse_dates(
             f"date '{text[row]}' is outside {_EARLIEST:%Y-%m-%d} to {_LATEST:%Y-%m-%d}",
         )
     dates = dates.astype("datetime64[ns]").dt.normalize()
-    return dates, int(rest.sum())
+    reading = DateReading(
+        other_form=int(rest.sum()),
+        day_first=numeric.day_first,
+        month_first=numeric.month_first,
+        ambiguous=numeric.ambiguous,
+        forced=day_first is not None,
+    )
+    return dates, reading
 
 
-def _parse_other_date(value: str, name: str, column: str, row: int) -> pd.Timestamp:
+@dataclass(frozen=True)
+class DateReading:
+    """Counts of non-ISO values in a column, by how :func:`parse_dates` read them.
+
+    Attributes:
+        other_form: values not in ``YYYY-MM-DD`` or ``YYYY-MM`` form.
+        day_first: numeric dates read day first (``05/01/2020`` is 5 January).
+        month_first: numeric dates read month first (``05/01/2020`` is 1 May).
+        ambiguous: month-first dates that would also read day first, when no
+            value in the column decided the order.
+        forced: whether the caller fixed the order with ``day_first``.
+    """
+
+    other_form: int = 0
+    day_first: int = 0
+    month_first: int = 0
+    ambiguous: int = 0
+    forced: bool = False
+
+    def note(self, name: str, column: str) -> str | None:
+        """Describe the values not in ISO form and their date order, or None."""
+        if not self.other_form:
+            return None
+        note = (
+            f"{name}: column '{column}': {counted(self.other_form, 'value')} not in "
+            "YYYY-MM-DD form"
+        )
+        if self.day_first:
+            reason = "because a first number above 12 can only be a day"
+            if self.forced:
+                reason = "as --day-first requests"
+            note += f"; read {counted(self.day_first, 'numeric date')} day first "
+            note += f"(05/01/2020 = 5 January 2020) {reason}"
+        if self.month_first:
+            note += f"; read {counted(self.month_first, 'numeric date')} month first "
+            note += "(05/01/2020 = 1 May 2020)"
+            if self.ambiguous:
+                note += (
+                    " because no value in the column decides the order; pass "
+                    "--day-first if the file writes days first"
+                )
+            elif not self.forced:
+                note += " because a second number above 12 can only be a day"
+        return note
+
+
+def _parse_other_date(
+    value: str, day_first: bool, name: str, column: str, row: int
+) -> pd.Timestamp:
     try:
         with warnings.catch_warnings():
-            # pandas warns when it swaps day and month (13/01/2020); the caller
+            # pandas warns that it guesses the format of each value; the caller
             # reports the count of non-ISO dates in a note instead.
             warnings.simplefilter("ignore", UserWarning)
-            # NOTE: pandas falls back to day first when month first is impossible
-            # (13/02/2023), so one column can mix readings; see the data docs.
-            stamp = pd.to_datetime(value, dayfirst=False)
+            stamp = pd.to_datetime(value, dayfirst=day_first)
     except (ValueError, OverflowError):
         stamp = pd.NaT
     if pd.isna(stamp):
