@@ -27,8 +27,8 @@ def write(tmp_path, text, name="experiment.toml"):
     return path
 
 
-def test_empty_file_takes_documented_defaults(tmp_path):
-    experiment = load_experiment(write(tmp_path, ""))
+def test_one_key_file_takes_documented_defaults(tmp_path):
+    experiment = load_experiment(write(tmp_path, "seed = 0\n"))
     assert experiment.name == "experiment"
     assert experiment.strategies == tuple(builtin_names())
     assert experiment.baseline == "history_based"
@@ -230,3 +230,47 @@ def test_cli_error_is_one_line_exit_2(tmp_path):
     assert "factors.growth.high" in lines[0]
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("text", ["", "  \n\t\n"])
+def test_empty_file_rejected(tmp_path, text):
+    path = write(tmp_path, text)
+    with pytest.raises(ExperimentError) as caught:
+        load_experiment(path)
+    assert str(caught.value) == f"FILE: {path} is empty; see docs/experiments.md"
+
+
+def test_folder_as_file_rejected(tmp_path):
+    with pytest.raises(ExperimentError) as caught:
+        load_experiment(tmp_path)
+    assert str(caught.value) == (
+        f"FILE: {tmp_path} is a folder, not an experiment file; give a TOML file"
+    )
+
+
+def test_quick_larger_than_full_warns(tmp_path, caplog):
+    path = write(
+        tmp_path,
+        """
+        replications = 4
+        months = 6
+
+        [quick]
+        replications = 10
+        months = 3
+        """,
+    )
+    with caplog.at_level("WARNING", logger="sim"):
+        load_experiment(path, quick=True)
+    assert len(caplog.records) == 1
+    message = caplog.records[0].getMessage()
+    assert "[quick] makes the quick run larger than the full run" in message
+    assert "replications 10 > 4" in message
+    assert "months" not in message
+
+
+def test_quick_smaller_than_full_silent(tmp_path, caplog):
+    path = write(tmp_path, "replications = 40\n\n[quick]\nreplications = 3\n")
+    with caplog.at_level("WARNING", logger="sim"):
+        load_experiment(path, quick=True)
+    assert caplog.records == []

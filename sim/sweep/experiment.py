@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from typing import Any
 from sim.errors import DataError, ScenarioError, StrategyError
 from sim.metrics import MONTHLY_METRICS, RUN_METRICS
 from sim.scenario import SECTIONS, Scenario
+
+logger = logging.getLogger(__name__)
 
 METHODS = ("full_factorial", "latin_hypercube", "sobol", "morris")
 DISTRIBUTIONS = ("uniform", "loguniform", "triangular")
@@ -198,6 +201,8 @@ def load_experiment(path: str | Path, quick: bool = False) -> Experiment:
     """Read and validate an experiment file; see :meth:`Experiment.load`."""
     path = Path(path)
     source = str(path)
+    if path.is_dir():
+        raise _file_error(path, "is a folder, not an experiment file; give a TOML file")
     if not path.is_file():
         raise ExperimentError(
             "sweep", "FILE", str(path), "experiment file not found; give a TOML file"
@@ -210,6 +215,9 @@ def load_experiment(path: str | Path, quick: bool = False) -> Experiment:
         raise ExperimentError(
             "sweep", "FILE", str(path), f"is not valid UTF-8 TOML ({error})"
         ) from None
+    # Every key has a default, so an empty file would run a full default sweep.
+    if not text.strip():
+        raise _file_error(path, "is empty; see docs/experiments.md")
 
     keys = _Keys(source)
     keys.only("", data, TOP_KEYS)
@@ -217,12 +225,15 @@ def load_experiment(path: str | Path, quick: bool = False) -> Experiment:
     keys.only("quick", quick_table, QUICK_KEYS)
 
     strategies = _strategies(keys, data.get("strategies"), "strategies")
+    full_sizes = {"strategies": len(strategies)}
     if quick and "strategies" in quick_table:
         strategies = _strategies(keys, quick_table["strategies"], "quick.strategies")
     baseline = _baseline(keys, data.get("baseline"), strategies)
 
     replications = keys.whole("replications", data.get("replications", 100), 1)
     months = keys.whole("months", data.get("months", 36), 1)
+    full_sizes["replications"] = replications
+    full_sizes["months"] = months
     if quick:
         replications = keys.whole(
             "quick.replications",
@@ -238,6 +249,15 @@ def load_experiment(path: str | Path, quick: bool = False) -> Experiment:
     levels_override = None
     if quick:
         levels_override = keys.whole("quick.levels", quick_table.get("levels", 3), 2)
+        full_design = _design(keys, data.get("design", {}), False, {})
+        full_sizes["samples"] = full_design.samples
+        quick_sizes = {
+            "strategies": len(strategies),
+            "replications": replications,
+            "months": months,
+            "samples": design.samples,
+        }
+        _warn_quick_larger(source, full_sizes, quick_sizes)
     factors = _factors(keys, data.get("factors", {}), base, levels_override)
     run_metrics, monthly_metrics = _metrics(keys, data.get("metrics", {}))
     output = keys.table("output", data.get("output", {}))
@@ -269,6 +289,28 @@ def load_experiment(path: str | Path, quick: bool = False) -> Experiment:
         quick=quick,
         quick_overrides=dict(quick_table),
     )
+
+
+def _file_error(path: Path, problem: str) -> ExperimentError:
+    """Return an error about the experiment file itself: ``FILE: <path> <problem>``."""
+    error = ExperimentError("", "FILE", str(path), problem)
+    error.args = (f"FILE: {path} {problem}",)
+    return error
+
+
+def _warn_quick_larger(source: str, full: dict[str, int], quick: dict[str, int]):
+    """Log a warning for each [quick] size above the full run's size."""
+    larger = [
+        f"{key} {quick[key]} > {full[key]}"
+        for key in full
+        if quick.get(key, 0) > full[key]
+    ]
+    if larger:
+        logger.warning(
+            "%s: [quick] makes the quick run larger than the full run (%s)",
+            source,
+            ", ".join(larger),
+        )
 
 
 class _Keys:
