@@ -191,6 +191,38 @@ def test_duplicate_rows_with_deal_id_dropped():
     note_with(team, "dropped 1 exact duplicate row")
 
 
+def test_repeated_deal_id_keeps_latest(tmp_path):
+    path = tmp_path / "sf.csv"
+    path.write_text(
+        "OwnerId,Amount,CloseDate,StageName,Id\n"
+        "005D1,1000,2024-03-10,Closed Won,o1\n"
+        "005D1,1000,2024-01-10,Closed Lost,o1\n"
+        "005D1,700,2024-02-10,Closed Won,o2\n"
+    )
+    team = read_team(path, "salesforce")
+
+    assert list(team.deals["deal_id"]) == ["o1", "o2"]
+    assert list(team.deals["status"]) == ["won", "won"]
+    assert sales_by_rep(team) == {"005D1": 1700.0}
+    note = note_with(team, "1 deal id in 'Id' appears on several rows")
+    assert "dropped 1 row" in note
+
+
+def test_repeated_deal_id_tie_keeps_last(tmp_path):
+    path = tmp_path / "hubspot.csv"
+    path.write_text(
+        "hubspot_owner_id,amount,closedate,dealstage,hs_object_id\n"
+        "7,500,2024-01-10,closedwon,11\n"
+        "7,500,2024-01-10,closedlost,11\n"
+        "7,300,2024-01-12,closedwon,12\n"
+    )
+    team = read_team(path, "hubspot")
+
+    assert list(team.deals["status"]) == ["lost", "won"]
+    assert sales_by_rep(team) == {"7": 300.0}
+    note_with(team, "1 deal id in 'hs_object_id' appears on several rows")
+
+
 def test_duplicate_rows_without_id_kept(tmp_path):
     path = tmp_path / "deals.csv"
     path.write_text("OwnerId,Amount,CloseDate\nr1,5,2024-01-01\nr1,5,2024-01-01\n")

@@ -169,6 +169,8 @@ def read_deal_export(
         raise DataError(f"{name}: no rows; expected one row per deal")
 
     text = _drop_duplicates(text, name, notes)
+    # Rows kept above as exact duplicates stay out of the deal-id check below.
+    exact = text.duplicated(keep=False)
     text = _drop_missing_owner(text, name, headers["rep_id"], notes)
     owner_header = headers["rep_id"]
     text["rep_id"] = _owner_ids(text["rep_id"], owner_header, layout, name, notes)
@@ -194,6 +196,7 @@ def read_deal_export(
         },
         columns=list(DEAL_COLUMNS),
     )
+    deals = _keep_latest_per_deal(deals, exact, name, headers, notes)
     sales = _won_sales(deals, name, notes)
     check_positive_sales(sales, name)
     return TeamData(
@@ -249,6 +252,45 @@ def _drop_duplicates(text: pd.DataFrame, name: str, notes: list[str]) -> pd.Data
         "real, so remove double entries at the source"
     )
     return text
+
+
+def _keep_latest_per_deal(
+    deals: pd.DataFrame,
+    exact: pd.Series,
+    name: str,
+    headers: dict[str, str],
+    notes: list[str],
+) -> pd.DataFrame:
+    """Keep one row per deal id: the latest close date, or the last row on a tie.
+
+    A CRM report can list an opportunity once per stage change, for example
+    Closed Lost and later Closed Won, so only its latest state counts. Rows
+    without a deal id, and rows in ``exact`` (exact duplicates kept because some
+    rows lack an id), are left as they are.
+    """
+    ids = deals["deal_id"]
+    checked = (ids != "") & ~exact.reindex(deals.index, fill_value=False)
+    repeated = checked & ids.where(checked).duplicated(keep=False)
+    if not repeated.any():
+        return deals
+
+    position = pd.Series(np.arange(len(deals)), index=deals.index)
+    candidates = deals[repeated].assign(position=position[repeated])
+    # The stable sort puts rows without a close date first and keeps file order
+    # among equal dates, so the last row of each id is the one to keep.
+    ordered = candidates.sort_values(
+        ["close_date", "position"], na_position="first", kind="stable"
+    )
+    dropped = ordered.index[ordered["deal_id"].duplicated(keep="last")]
+    header = headers.get("deal_id", "deal_id")
+    repeated_ids = ids[repeated].nunique()
+    verb = "appears" if repeated_ids == 1 else "appear"
+    notes.append(
+        f"{name}: {counted(repeated_ids, 'deal id')} in '{header}' {verb} on "
+        "several rows; kept the row with the latest close date (the last row on "
+        f"a tie) and dropped {counted(len(dropped), 'row')}"
+    )
+    return deals.drop(index=dropped)
 
 
 def _drop_missing_owner(
