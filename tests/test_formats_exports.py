@@ -6,6 +6,7 @@ in it, named by the file and the test. Owner names in the files are invented.
 
 from __future__ import annotations
 
+import logging
 import math
 from pathlib import Path
 
@@ -189,6 +190,20 @@ def test_duplicate_rows_with_deal_id_dropped():
 
     assert sales_by_rep(team) == {"005D1": 1700.0, "005D2": 900.0}
     note_with(team, "dropped 1 exact duplicate row")
+
+
+def test_logged_note_names_file_once(tmp_path, caplog):
+    path = tmp_path / "sf.csv"
+    path.write_text(
+        "OwnerId,Amount,CloseDate,StageName,Id\n005D1,1000,2024-03-10,Closed Won,o1\n"
+    )
+    with caplog.at_level(logging.INFO, logger="sim.teamdata.tables"):
+        read_team(path, "salesforce")
+
+    assert caplog.messages
+    for message in caplog.messages:
+        assert message.startswith(f"{path}: ")
+        assert "sf.csv: sf.csv" not in message
 
 
 def test_repeated_deal_id_keeps_latest(tmp_path):

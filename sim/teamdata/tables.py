@@ -350,7 +350,13 @@ def drop_missing_reps(frame: pd.DataFrame, name: str, notes: list[str]) -> pd.Da
 
 
 def record_notes(source: str, notes: list[str]) -> tuple[str, ...]:
-    """Log each note at INFO level and return them as a tuple for TeamData."""
+    """Log each note at INFO level and return them as a tuple for TeamData.
+
+    Each log line starts with ``source``. A note that starts with the source's own
+    file name (a one-file export) loses that prefix in the log, so the name
+    appears once.
+    """
+    prefix = f"{Path(source).name}: "
     for note in notes:
-        logger.info("%s: %s", source, note)
+        logger.info("%s: %s", source, note.removeprefix(prefix))
     return tuple(notes)
