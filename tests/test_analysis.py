@@ -475,3 +475,30 @@ def test_effect_figure_draws_categorical_factor():
     assert labels == ["quarterly", "annual"]
     line = figure.axes[0].get_lines()[0]
     assert list(line.get_ydata()) == pytest.approx([0.55, 0.75])
+
+
+def test_few_replications_warn_once(tmp_path):
+    folder = build_sweep_folder(
+        tmp_path / "few",
+        factors={"quota.target_growth": [0.1]},
+        strategies=["equal_split", "history_based"],
+        replications=2,
+    )
+    text = format_report(analyse_sweep(folder))
+    warnings = [line for line in text.splitlines() if line.startswith("Warning:")]
+    assert warnings == [
+        "Warning: only 2 replications per design point, so the 95% intervals "
+        "are unreliable (use at least 10)"
+    ]
+
+
+def test_enough_replications_no_warning(tmp_path):
+    folder = build_sweep_folder(
+        tmp_path / "enough",
+        factors={"quota.target_growth": [0.1]},
+        strategies=["equal_split", "history_based"],
+        replications=10,
+    )
+    analysis = analyse_sweep(folder)
+    assert analysis.interval_warning is None
+    assert "Warning:" not in format_report(analysis)

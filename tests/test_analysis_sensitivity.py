@@ -8,15 +8,22 @@ responses, so the checks cover the manifest, the point order and SALib together.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from sim.analysis import analyse_sweep, salib_design
-from sim.analysis.sensitivity import SalibDesign, sensitivity_indices
+from sim.analysis import analyse_sweep, format_report, salib_design
+from sim.analysis.sensitivity import (
+    SalibDesign,
+    degenerate_reason,
+    sensitivity_indices,
+)
 from sim.errors import DataError
 
 # Ishigami with a = 7, b = 0.1 on [-pi, pi]^3: first-order and total indices.
@@ -170,3 +177,73 @@ def test_other_designs_have_no_sensitivity():
     design = pd.DataFrame({"point": [0, 1], "x": [0.0, 1.0]})
     assert salib_design({"design": {"method": "full_factorial"}}, design) is None
     assert salib_design({"design": {"method": "latin_hypercube"}}, design) is None
+
+
+def test_small_sobol_base_skips_section(tmp_path):
+    folder = write_sobol_folder(tmp_path / "sweep", base_samples=8, replications=2)
+    analysis = analyse_sweep(folder, metrics=["revenue"], resamples=50)
+    assert analysis.sensitivity is None
+    assert analysis.sensitivity_note == (
+        "Sensitivity section skipped: the sobol base sample is N = 8, below the "
+        "minimum of 16; rerun with design.samples >= 16."
+    )
+    text = format_report(analysis)
+    assert "Sensitivity (" not in text
+    assert analysis.sensitivity_note in text.splitlines()
+
+
+def keep_points(folder, points):
+    """Rewrite a sweep folder as an unfinished one holding only ``points``."""
+    parts = sorted((folder / "runs").glob("*.parquet"))
+    runs = pd.concat(pd.read_parquet(part) for part in parts)
+    for part in parts:
+        part.unlink()
+    runs[runs["point"] < points].to_parquet(folder / "runs" / "part-0.parquet")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["status"] = "running"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_partial_sobol_reports_present_points(tmp_path):
+    folder = write_sobol_folder(tmp_path / "sweep", base_samples=32)
+    keep_points(folder, 100)
+    analysis = analyse_sweep(folder, metrics=["revenue"], partial=True, resamples=50)
+    assert analysis.sensitivity is None
+    assert sorted(analysis.points["point"].unique()) == list(range(100))
+    assert "at 100 of 160 design points" in analysis.sensitivity_note
+
+
+def test_partial_sobol_cli_exits_zero(tmp_path):
+    folder = write_sobol_folder(tmp_path / "sweep", base_samples=32)
+    keep_points(folder, 100)
+    result = subprocess.run(
+        [sys.executable, "-m", "sim", "report", str(folder), "--partial"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Mean over the design points" in result.stdout
+    skipped = [
+        line for line in result.stdout.splitlines() if "Sensitivity section" in line
+    ]
+    assert len(skipped) == 1
+    assert "at 100 of 160 design points" in skipped[0]
+
+
+def test_wide_sobol_intervals_are_degenerate():
+    table = pd.DataFrame(
+        {
+            "factor": ["x", "x"],
+            "index": ["S1", "ST"],
+            "estimate": [0.2, 0.5],
+            "ci_low": [-0.1, -630.0],
+            "ci_high": [0.5, 631.0],
+        }
+    )
+    assert "spans 1.26e+03" in degenerate_reason(table)
+    narrow = table.assign(ci_low=[0.1, 0.4], ci_high=[0.3, 0.6])
+    assert degenerate_reason(narrow) is None
+    infinite = narrow.assign(ci_high=[0.3, np.inf])
+    assert degenerate_reason(infinite) == "some bootstrap intervals are not finite"

@@ -20,7 +20,13 @@ import pandas as pd
 from sim.analysis import figures as draw
 from sim.analysis.folder import SweepFolder
 from sim.analysis.monthly import monthly_summary
-from sim.analysis.sensitivity import RESAMPLES, salib_design, sweep_sensitivity
+from sim.analysis.sensitivity import (
+    RESAMPLES,
+    degenerate_reason,
+    salib_design,
+    skip_reason,
+    sweep_sensitivity,
+)
 from sim.analysis.summary import (
     direction,
     factor_effect,
@@ -43,6 +49,10 @@ MAX_LEVELS = 12
 
 # Factors that get a metric-against-factor figure, in design column order.
 MAX_EFFECT_FIGURES = 6
+
+# Below this many replications per design point, t intervals over replications
+# rest on a poor variance estimate and a very wide t quantile.
+MIN_REPLICATIONS = 10
 
 
 @dataclass
@@ -69,6 +79,10 @@ class SweepAnalysis:
         monthly: per strategy, point, month and metric; None when the sweep kept
             no monthly series of the analysed metrics.
         runs: the projected run rows the tables were built from.
+        interval_warning: a warning when replications per point are too few
+            for the 95% intervals to mean much; None otherwise.
+        sensitivity_note: why the sensitivity section was skipped; None when
+            it was not, or the design has no sensitivity indices.
     """
 
     folder: SweepFolder
@@ -85,6 +99,8 @@ class SweepAnalysis:
     sensitivity: pd.DataFrame | None
     monthly: pd.DataFrame | None
     runs: pd.DataFrame
+    interval_warning: str | None = None
+    sensitivity_note: str | None = None
 
     @property
     def factors(self) -> list[str]:
@@ -157,12 +173,33 @@ def analyse_sweep(
     )
     ranked = [m for m in metrics if direction(m)]
     winner_table = winners(runs, ranked, design) if ranked else pd.DataFrame()
+    interval_warning = None
+    replications = int(runs.groupby(["strategy", "point"]).size().min())
+    if replications < MIN_REPLICATIONS:
+        interval_warning = (
+            f"Warning: only {replications} replications per design point, so the "
+            f"95% intervals are unreliable (use at least {MIN_REPLICATIONS})"
+        )
+
     sensitivity = None
+    sensitivity_note = None
     salib = salib_design(sweep.manifest, design)
     if salib is not None:
-        sensitivity = sweep_sensitivity(
-            salib, runs, metrics, strategies, baseline, resamples=resamples, seed=seed
-        )
+        reason = skip_reason(salib, runs)
+        if reason is None:
+            sensitivity = sweep_sensitivity(
+                salib,
+                runs,
+                metrics,
+                strategies,
+                baseline,
+                resamples=resamples,
+                seed=seed,
+            )
+            reason = degenerate_reason(sensitivity)
+        if reason is not None:
+            sensitivity = None
+            sensitivity_note = f"Sensitivity section skipped: {reason}."
 
     monthly = None
     kept = [m for m in metrics if m in sweep.monthly_metrics]
@@ -184,6 +221,8 @@ def analyse_sweep(
         sensitivity=sensitivity,
         monthly=monthly,
         runs=runs,
+        interval_warning=interval_warning,
+        sensitivity_note=sensitivity_note,
     )
 
 
@@ -218,6 +257,8 @@ def write_report(
                 "metrics": analysis.metrics,
                 "strategies": analysis.strategies,
                 "baseline": analysis.baseline,
+                "interval_warning": analysis.interval_warning,
+                "sensitivity_note": analysis.sensitivity_note,
                 "files": sorted(files) + ["manifest.json"],
             }
         )
@@ -246,6 +287,8 @@ def format_report(analysis: SweepAnalysis) -> str:
             f"  factor {factor}: {values.nunique()} values from "
             f"{values.min():.4g} to {values.max():.4g}"
         )
+    if analysis.interval_warning:
+        lines.append(analysis.interval_warning)
     lines += ["", "Mean over the design points [95% CI over replications]"]
     lines += _metric_blocks(analysis.summary, analysis.metrics, format_interval)
     lines += [
@@ -266,6 +309,8 @@ def format_report(analysis: SweepAnalysis) -> str:
 
     if analysis.sensitivity is not None and not analysis.sensitivity.empty:
         lines += ["", *_sensitivity_lines(analysis)]
+    if analysis.sensitivity_note:
+        lines += ["", analysis.sensitivity_note]
     return "\n".join(lines)
 
 

@@ -32,6 +32,11 @@ SENSITIVITY_DESIGNS = ("sobol", "morris")
 # interval bounds themselves noticeably noisy.
 RESAMPLES = 1000
 
+# Smallest Sobol base sample N (rows per block of the Saltelli sample) the report
+# analyses. NOTE: a rule of thumb, not a published bound. With smaller N the
+# bootstrap intervals can be far wider than the [0, 1] range of the indices.
+MIN_SOBOL_BASE = 16
+
 COLUMNS = [
     "strategy",
     "response",
@@ -62,6 +67,62 @@ class SalibDesign:
     samples: np.ndarray
     second_order: bool = False
     num_levels: int = 4
+
+    @property
+    def base_samples(self) -> int:
+        """Sobol base sample N, or the number of Morris trajectories."""
+        dimensions = self.problem["num_vars"]
+        if self.method == "sobol":
+            block = 2 * dimensions + 2 if self.second_order else dimensions + 2
+        else:
+            block = dimensions + 1
+        return len(self.samples) // block
+
+
+def skip_reason(design: SalibDesign, runs: pd.DataFrame) -> str | None:
+    """Return why the sensitivity indices of a sweep would be meaningless, or None.
+
+    Indices need a response at every design point for every strategy, and a
+    Sobol base sample of at least :data:`MIN_SOBOL_BASE`.
+    """
+    points = len(design.samples)
+    covered = runs.groupby("strategy")["point"].nunique()
+    if covered.empty or covered.min() < points:
+        present = int(covered.min()) if not covered.empty else 0
+        return (
+            f"the sweep has runs of every strategy at {present} of {points} design "
+            "points, and indices need every point"
+        )
+    if design.method == "sobol" and design.base_samples < MIN_SOBOL_BASE:
+        return (
+            f"the sobol base sample is N = {design.base_samples}, below the "
+            f"minimum of {MIN_SOBOL_BASE}; rerun with design.samples >= "
+            f"{MIN_SOBOL_BASE}"
+        )
+    return None
+
+
+def degenerate_reason(indices: pd.DataFrame) -> str | None:
+    """Return why a table of indices has no usable intervals, or None.
+
+    An interval is degenerate when a bound is not finite, or when a Sobol
+    ``S1`` or ``ST`` interval is wider than 2, twice the [0, 1] range of the
+    index, so it excludes nothing.
+    """
+    checked = indices[indices["index"].isin(["S1", "ST", "mu_star"])]
+    if checked.empty:
+        return None
+    bounds = checked[["ci_low", "ci_high"]].to_numpy(dtype=float)
+    if not np.isfinite(bounds).all():
+        return "some bootstrap intervals are not finite"
+    sobol = checked[checked["index"].isin(["S1", "ST"])]
+    widest = float((sobol["ci_high"] - sobol["ci_low"]).max()) if len(sobol) else 0.0
+    if widest > 2.0:
+        return (
+            f"the widest bootstrap interval spans {widest:.3g}, more than twice "
+            "the [0, 1] range of a Sobol index"
+        )
+    return None
 
 
 def design_method(manifest: dict) -> str | None:
