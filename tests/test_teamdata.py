@@ -299,12 +299,12 @@ ERROR_CASES = {
     "header only": ({"sales": "rep_id,date,amount\n"}, "sales.csv: no rows"),
     "no rep ids": (
         {"sales": "rep_id,date,amount\n,2024-01-05,1\n,2024-01-06,2\n"},
-        "sales.csv: no rep with any sales; every row (2) has an empty rep_id",
+        "sales.csv: no rep with any sales; every row has an empty rep_id (2 rows)",
     ),
     "no positive sales": (
         {"sales": "rep_id,date,amount\n1,2024-01-05,0\n2,2024-01-05,-3\n"},
         "sales.csv: no rep with any sales; net sales are 0 or negative for every "
-        "rep (2)",
+        "rep (2 reps)",
     ),
     "quota period backwards": (
         {
@@ -365,6 +365,17 @@ def test_generic_error_message(tmp_path, case):
     message = str(raised.value)
     assert expected in message
     assert "\n" not in message
+
+
+def test_no_sales_error_counts_named(tmp_path):
+    cases = {
+        "rep_id,date,amount\n,2024-01-05,1\n": "every row has an empty rep_id (1 row)",
+        "rep_id,date,amount\n1,2024-01-05,0\n": "for every rep (1 rep)",
+    }
+    for index, (sales, expected) in enumerate(cases.items()):
+        with pytest.raises(DataError) as raised:
+            read_team(write_team(tmp_path / str(index), sales=sales))
+        assert expected in str(raised.value)
 
 
 def test_path_errors(tmp_path):
@@ -671,6 +682,22 @@ def test_short_history_annualized(tmp_path):
     assert "scaled by 12/4" in provenance["team.last_year_sales"]
     assert scenario.team.sales_per_rep_month == 250.0
     assert scenario.team.productivity == [1.0]
+
+
+def test_provenance_singular_counts(tmp_path):
+    sales = "rep_id,date,amount\n1,2024-01-05,100\n"
+    quotas = "rep_id,period_start,period_end,quota\n1,2024-01-01,2024-03-31,300\n"
+    team = read_team(write_team(tmp_path, sales=sales, quotas=quotas))
+    _, provenance = scenario_from_team(team, Scenario())
+
+    assert provenance["team.productivity"].endswith("; all 1.00")
+    assert provenance["team.tenure_months"].endswith("; all 0.9")
+    assert "net sales of the 1 month to 2024-01" in provenance["team.last_year_sales"]
+    assert "divided by 1 rep-month in" in provenance["team.sales_per_rep_month"]
+    assert provenance["quota.period"] == "data: 1 of 1 quota period is 3 months long"
+    for note in provenance.values():
+        assert "range" not in note
+        assert " 1 months" not in note
 
 
 def test_target_growth_from_quotas(tmp_path):

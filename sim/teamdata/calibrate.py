@@ -206,11 +206,18 @@ def _productivity(active: pd.DataFrame, as_of_month: pd.Period) -> Derived:
         f"data: mean monthly net sales from each rep's first sales month to "
         f"{as_of_month} (months without sales count as 0), shrunk toward the team "
         f"mean with weight n/(n+{SHRINKAGE_MONTHS:g}) for n months, divided by "
-        f"the seats' mean; range {relative.min():.2f}-{relative.max():.2f}"
+        f"the seats' mean; {_spread(relative.min(), relative.max(), '.2f')}"
     )
     if clipped:
         note += f"; set to 0 for {counted(clipped, 'rep')} with net refunds"
     return [round(float(v), 6) for v in relative], note
+
+
+def _spread(low: float, high: float, spec: str) -> str:
+    """Describe the range of some values: "range 0.50-1.20", or "all 1.00" if equal."""
+    if f"{low:{spec}}" == f"{high:{spec}}":
+        return f"all {low:{spec}}"
+    return f"range {low:{spec}}-{high:{spec}}"
 
 
 def _months_between(first: pd.Series, last: pd.Period) -> pd.Series:
@@ -231,7 +238,7 @@ def _tenure(active: pd.DataFrame, as_of_month: pd.Period, has_roster: bool) -> D
         source = "each rep's first sale (no roster)"
     note = (
         f"data: months from {source} to the end of {as_of_month}; "
-        f"range {min(tenure):g}-{max(tenure):g}"
+        f"{_spread(min(tenure), max(tenure), 'g')}"
     )
     return tenure, note
 
@@ -246,7 +253,7 @@ def _last_year_sales(history: pd.DataFrame, as_of_month: pd.Period) -> Derived:
     if span < YEAR_MONTHS:
         scaled = total * YEAR_MONTHS / span
         return scaled, (
-            f"data: team net sales of the {span} months to {as_of_month} "
+            f"data: team net sales of the {counted(span, 'month')} to {as_of_month} "
             f"({total:,.0f}), scaled by 12/{span} because the history is shorter "
             "than a year"
         )
@@ -272,7 +279,8 @@ def _sales_per_rep_month(
         return None, "default: no positive net sales in the last 12 months"
     return total / rep_months, (
         f"data: net sales from {start} to {as_of_month} divided by "
-        f"{rep_months} rep-months in which a rep was selling (first sale to exit)"
+        f"{counted(rep_months, 'rep-month')} in which a rep was selling (first "
+        "sale to exit)"
     )
 
 
@@ -288,11 +296,13 @@ def _quota_period(quotas: pd.DataFrame | None) -> Derived:
     months, count = lengths.most_common(1)[0]
     if months not in PERIOD_NAMES:
         return None, (
-            f"default: most quota periods are {months} months long, which is not "
+            f"default: most quota periods are {counted(months, 'month')} long, "
+            "which is not "
             "one of 1, 3 or 12"
         )
     return PERIOD_NAMES[months], (
-        f"data: {count:,} of {len(quotas):,} quota periods are {months} months long"
+        f"data: {count:,} of {counted(len(quotas), 'quota period')} "
+        f"{'is' if count == 1 else 'are'} {counted(months, 'month')} long"
     )
 
 
@@ -344,9 +354,10 @@ def _target_growth(
     growth = float(np.median(ratios)) - 1.0
     clipped = min(max(growth, low), high)
     note = (
-        f"data: median over {len(ratios)} rep-years of a rep's quotas for a "
+        f"data: median over {counted(len(ratios), 'rep-year')} of a rep's quotas "
+        "for a "
         f"12-month year divided by the same rep's net sales in the year before, "
-        f"minus 1 (ratios {min(ratios):.2f}-{max(ratios):.2f})"
+        f"minus 1 (ratios: {_spread(min(ratios), max(ratios), '.2f')})"
     )
     if clipped != growth:
         note += f"; {growth:.3f} clipped to the valid range {low}-{high}"

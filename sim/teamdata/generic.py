@@ -104,7 +104,8 @@ def _read_sales(path: Path, notes: list[str], day_first: bool | None) -> pd.Data
     text = drop_missing_reps(text, name, notes)
     if text.empty:
         raise DataError(
-            f"{name}: no rep with any sales; every row ({rows:,}) has an empty rep_id"
+            f"{name}: no rep with any sales; every row has an empty rep_id "
+            f"({counted(rows, 'row')})"
         )
 
     # Counted on the text as read. Two identical orders can be real, so they are
@@ -139,7 +140,7 @@ def check_positive_sales(sales: pd.DataFrame, name: str) -> None:
     if not (totals > 0).any():
         raise DataError(
             f"{name}: no rep with any sales; net sales are 0 or negative for every "
-            f"rep ({len(totals):,})"
+            f"rep ({counted(len(totals), 'rep')})"
         )
 
 
