@@ -502,3 +502,72 @@ def test_enough_replications_no_warning(tmp_path):
     analysis = analyse_sweep(folder)
     assert analysis.interval_warning is None
     assert "Warning:" not in format_report(analysis)
+
+
+def test_baseline_report_draws_monthly_series(tmp_path):
+    folder = build_sweep_folder(
+        tmp_path / "baseline",
+        factors={},
+        strategies=["equal_split", "history_based"],
+        replications=2,
+    )
+    out = write_report(analyse_sweep(folder), tmp_path / "report")
+    assert [p.name for p in (out / "figures").iterdir()] == ["monthly.png"]
+
+
+def test_baseline_without_monthly_has_no_figures(tmp_path):
+    folder = build_sweep_folder(
+        tmp_path / "baseline",
+        factors={},
+        strategies=["equal_split", "history_based"],
+        replications=2,
+    )
+    for part in (folder / "monthly").iterdir():
+        part.unlink()
+    out = write_report(analyse_sweep(folder), tmp_path / "report")
+    assert not (out / "figures").exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert not any(name.startswith("figures/") for name in manifest["files"])
+
+
+def test_effect_figure_few_values_are_categories():
+    from sim.analysis.figures import plot_factor_effect
+
+    design = pd.DataFrame(
+        {"point": [0, 1, 2], "market.downturn_start_month": [0, 12, 24]}
+    )
+    runs = pd.DataFrame(
+        {
+            "strategy": "a",
+            "point": [0, 0, 1, 1, 2, 2],
+            "replication": [0, 1, 0, 1, 0, 1],
+            "revenue": [1.0e7, 1.2e7, 2.0e7, 2.2e7, 3.0e7, 3.2e7],
+        }
+    )
+    factor = "market.downturn_start_month"
+    effect = factor_effect(runs, ["revenue"], design, factor, ["a"])
+    axes = plot_factor_effect(effect, factor, ["revenue"], ["a"]).axes[0]
+    labels = [tick.get_text() for tick in axes.get_xticklabels()]
+    assert labels == ["0", "12", "24"]
+    assert list(axes.get_lines()[0].get_xdata()) == [0.0, 1.0, 2.0]
+    assert axes.get_ylabel() == "revenue (millions)"
+    assert axes.yaxis.get_major_formatter()(2.5e7, 0) == "25"
+
+
+def test_sensitivity_figure_labels_x_axis():
+    from sim.analysis.figures import plot_sensitivity
+
+    indices = pd.DataFrame(
+        {
+            "strategy": "a",
+            "response": "level",
+            "metric": "revenue",
+            "factor": ["x", "x"],
+            "index": ["S1", "ST"],
+            "estimate": [0.2, 0.4],
+            "ci_low": [0.1, 0.3],
+            "ci_high": [0.3, 0.5],
+        }
+    )
+    axes = plot_sensitivity(indices, "revenue").axes[0]
+    assert axes.get_xlabel() == "Sobol index (S1 first order, ST total), 0 to 1"

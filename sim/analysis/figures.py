@@ -17,8 +17,18 @@ import pandas as pd
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
 
 DPI = 110
+
+# Metrics in currency units, whose axes are labelled in millions; the same set
+# sim.output prints with an "M" suffix.
+MONEY_METRICS = ("revenue", "pay_cost")
+
+# A numeric factor with at most this many distinct values is drawn as
+# categories, evenly spaced, because its values are often switches or
+# settings (a downturn_start_month of 0 means no downturn) rather than a scale.
+MAX_CATEGORIES = 5
 
 
 def plot_factor_effect(
@@ -48,6 +58,8 @@ def plot_factor_effect(
         categories = list(effect["level"].cat.categories)
     elif not pd.api.types.is_numeric_dtype(effect["level"]):
         categories = list(dict.fromkeys(effect["level"]))
+    elif effect["level"].nunique() <= MAX_CATEGORIES:
+        categories = sorted(effect["level"].unique())
     for ax, metric in zip(axes, metrics, strict=False):
         subset = effect[effect["metric"] == metric]
         for name in strategies:
@@ -62,9 +74,11 @@ def plot_factor_effect(
             ax.plot(x, line["mean"], marker="o", markersize=3, label=name)
             ax.fill_between(x, line["ci_low"], line["ci_high"], alpha=0.2)
         if categories is not None:
-            ax.set_xticks(range(len(categories)), categories, fontsize=8)
+            labels = [_tick(value) for value in categories]
+            ax.set_xticks(range(len(categories)), labels, fontsize=8)
         ax.set_title(metric, fontsize=10)
         ax.set_xlabel(factor)
+        _label_values(ax.yaxis, metric)
         ax.grid(alpha=0.3)
     for ax in axes[len(metrics) :]:
         ax.set_visible(False)
@@ -97,7 +111,8 @@ def plot_heatmaps(
     """
     columns = min(3, len(strategies))
     rows = math.ceil(len(strategies) / columns)
-    fig = Figure(figsize=(4.2 * columns, 3.6 * rows))
+    # Constrained layout keeps each row's titles clear of the x labels above.
+    fig = Figure(figsize=(4.2 * columns, 3.6 * rows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False)).ravel()
     low, high = grid["mean"].min(), grid["mean"].max()
     image = None
@@ -118,7 +133,8 @@ def plot_heatmaps(
     for ax in axes[len(strategies) :]:
         ax.set_visible(False)
     if image is not None:
-        fig.colorbar(image, ax=list(axes[: len(strategies)]), label=metric)
+        colorbar = fig.colorbar(image, ax=list(axes[: len(strategies)]))
+        _label_values(colorbar.ax.yaxis, metric)
     fig.suptitle(f"Mean {metric} over {x} and {y}")
     _save(fig, path)
     return fig
@@ -230,6 +246,10 @@ def plot_sensitivity(
         ax.set_yticks(positions + height * (len(kinds) - 1) / 2, factors, fontsize=8)
         ax.axvline(0.0, color="grey", linewidth=0.8)
         ax.set_title(name, fontsize=10)
+        if "mu_star" in kinds:
+            _label_values(ax.xaxis, metric, prefix="mu_star of ")
+        else:
+            ax.set_xlabel("Sobol index (S1 first order, ST total), 0 to 1")
         ax.grid(alpha=0.3, axis="x")
     for ax in axes[len(strategies) :]:
         ax.set_visible(False)
@@ -239,6 +259,56 @@ def plot_sensitivity(
     fig.tight_layout()
     _save(fig, path)
     return fig
+
+
+def plot_monthly(
+    monthly: pd.DataFrame,
+    metrics: Sequence[str],
+    strategies: Sequence[str],
+    point: int = 0,
+    path: Path | None = None,
+) -> Figure:
+    """Plot each monthly metric over time at one design point, a line per strategy.
+
+    Args:
+        monthly: a table from :func:`sim.analysis.monthly.monthly_summary`.
+        metrics: one panel per metric.
+        strategies: one line per strategy, in this order.
+        point: the design point to show.
+        path: where to save the PNG; None only returns the figure.
+    """
+    columns = min(3, len(metrics))
+    rows = math.ceil(len(metrics) / columns)
+    fig = Figure(figsize=(4.2 * columns, 3.3 * rows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False)).ravel()
+    at_point = monthly[monthly["point"] == point]
+    for ax, metric in zip(axes, metrics, strict=False):
+        subset = at_point[at_point["metric"] == metric]
+        for name in strategies:
+            line = subset[subset["strategy"] == name].sort_values("month")
+            if line.empty:
+                continue
+            ax.plot(line["month"], line["mean"], label=name)
+            ax.fill_between(line["month"], line["ci_low"], line["ci_high"], alpha=0.2)
+        ax.set_title(metric, fontsize=10)
+        ax.set_xlabel("month")
+        _label_values(ax.yaxis, metric)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(metrics) :]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize=8)
+    fig.suptitle("Monthly metrics (mean and 95% CI over replications)")
+    _save(fig, path)
+    return fig
+
+
+def _label_values(axis, metric: str, prefix: str = "") -> None:
+    """Label a value axis with the metric, in millions for currency metrics."""
+    if metric in MONEY_METRICS:
+        axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1e6:,.3g}"))
+        axis.set_label_text(f"{prefix}{metric} (millions)")
+    else:
+        axis.set_label_text(f"{prefix}{metric}")
 
 
 def _label_axes(ax, table: pd.DataFrame, x: str, y: str) -> None:

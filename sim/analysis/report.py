@@ -430,6 +430,24 @@ def _write_figures(analysis: SweepAnalysis, folder: Path) -> list[str]:
                 name = f"sensitivity_{metric}_{response}.png"
                 draw.plot_sensitivity(selected, metric, response, folder / name)
                 written.append(name)
+
+    # With factors the effect figures show the design; a single point gets its
+    # monthly series over time.
+    if analysis.monthly is not None and not analysis.factors:
+        kept = list(dict.fromkeys(analysis.monthly["metric"]))
+        name = "monthly.png"
+        point = int(analysis.design["point"].iloc[0])
+        draw.plot_monthly(
+            analysis.monthly, kept, analysis.strategies, point, folder / name
+        )
+        written.append(name)
+
+    if not written:
+        folder.rmdir()
+        logger.info(
+            "no figures: the design has no factors and the sweep kept no monthly "
+            "series of the analysed metrics"
+        )
     return [f"figures/{name}" for name in written]
 
 
