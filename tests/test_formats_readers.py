@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from conftest import shared_data
 
-from sim.teamdata import read_team
+from sim.teamdata import ADVENTUREWORKS_SAMPLE, read_team
 from sim.teamdata.deals import person_id
 from sim.teamdata.export import pseudonym, pseudonymize, write_generic
 
@@ -114,6 +114,24 @@ def test_generic_reads_utf16(tmp_path):
     team = read_team(tmp_path)
 
     assert team.sales["amount"].tolist() == [100.0, 50.0]
+
+
+def test_readers_note_utf16(tmp_path):
+    cases = {
+        "northwind": (NORTHWIND, "orders.csv"),
+        "maven_crm": (MAVEN, "sales_teams.csv"),
+        "adventureworks": (ADVENTUREWORKS_SAMPLE, "sales_person.csv"),
+    }
+    for format, (source, recoded) in cases.items():
+        folder = tmp_path / format
+        shutil.copytree(source, folder)
+        path = folder / recoded
+        path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+
+        team = read_team(folder, format)
+
+        note = f"{recoded}: read as UTF-16 (as Excel and SQL Server write it)"
+        assert note in team.notes, format
 
 
 def test_export_round_trip(tmp_path):

@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import DataError
+from sim.teamdata.encoding import utf16_notes
 from sim.teamdata.generic import check_folder, check_positive_sales
 from sim.teamdata.tables import (
     QUOTA_COLUMNS,
@@ -78,7 +79,16 @@ def read_adventureworks(
     folder = check_folder(path, ORDERS_FILE)
     if not (folder / PEOPLE_FILE).is_file():
         raise DataError(f"{folder}: {PEOPLE_FILE} not found; the reader needs it")
-    notes: list[str] = []
+    notes = utf16_notes(
+        folder / file
+        for file in (
+            ORDERS_FILE,
+            PEOPLE_FILE,
+            QUOTAS_FILE,
+            TERRITORY_HISTORY_FILE,
+            TERRITORIES_FILE,
+        )
+    )
 
     sales = _read_orders(folder / ORDERS_FILE, notes)
     roster = _read_roster(folder, notes)

@@ -8,6 +8,7 @@ encoding to pandas so that all three read like plain UTF-8.
 from __future__ import annotations
 
 import codecs
+from collections.abc import Iterable
 from pathlib import Path
 
 # Bytes inspected to recognise UTF-16 without a byte order mark.
@@ -43,3 +44,16 @@ def encoding_note(path: Path) -> str | None:
     if head == codecs.BOM_UTF8:
         return f"{path.name}: read as UTF-8 with a byte order mark"
     return None
+
+
+def utf16_notes(paths: Iterable[Path]) -> list[str]:
+    """Return the encoding note of each existing file in ``paths`` that is UTF-16.
+
+    Readers of several files use this in place of :func:`encoding_note`, because
+    a UTF-8 byte order mark changes nothing in what is read.
+    """
+    return [
+        f"{path.name}: read as UTF-16 (as Excel and SQL Server write it)"
+        for path in map(Path, paths)
+        if path.is_file() and detect_encoding(path).startswith("utf-16")
+    ]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import DataError
-from sim.teamdata.encoding import detect_encoding, encoding_note
+from sim.teamdata.encoding import utf16_notes
 from sim.teamdata.tables import (
     QUOTA_COLUMNS,
     ROSTER_COLUMNS,
@@ -248,7 +248,4 @@ def _note_reading(
 
 
 def _note_encoding(path: Path, notes: list[str]) -> None:
-    # Only UTF-16 gets a note here. A UTF-8 byte order mark changes nothing in
-    # what is read, and spreadsheets add it to plain CSV files.
-    if detect_encoding(path).startswith("utf-16"):
-        notes.append(encoding_note(path))
+    notes.extend(utf16_notes([path]))

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.teamdata.deals import ExportLayout, person_id, read_deal_export
+from sim.teamdata.encoding import utf16_notes
 from sim.teamdata.generic import check_folder
 from sim.teamdata.tables import ROSTER_COLUMNS, TeamData, counted, read_table
 
@@ -57,7 +58,7 @@ def read_maven_crm(path: str | Path) -> TeamData:
     """
     folder = check_folder(path, PIPELINE_FILE)
     team = read_deal_export(folder / PIPELINE_FILE, MAVEN_CRM)
-    notes = list(team.notes)
+    notes = [*team.notes, *utf16_notes([folder / TEAMS_FILE])]
     roster = None
     if (folder / TEAMS_FILE).is_file():
         roster = _read_teams(folder / TEAMS_FILE, set(team.sales["rep_id"]), notes)

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import DataError
+from sim.teamdata.encoding import utf16_notes
 from sim.teamdata.generic import check_folder, check_positive_sales
 from sim.teamdata.tables import (
     ROSTER_COLUMNS,
@@ -61,7 +62,17 @@ def read_northwind(path: str | Path, *, include_managers: bool = False) -> TeamD
     folder = check_folder(path, ORDERS_FILE)
     if not (folder / LINES_FILE).is_file():
         raise DataError(f"{folder}: {LINES_FILE} not found; the reader needs it")
-    notes: list[str] = []
+    notes = utf16_notes(
+        folder / file
+        for file in (
+            ORDERS_FILE,
+            LINES_FILE,
+            EMPLOYEES_FILE,
+            ASSIGNMENTS_FILE,
+            TERRITORIES_FILE,
+            REGIONS_FILE,
+        )
+    )
     sales = _read_orders(folder, notes)
 
     roster = None
