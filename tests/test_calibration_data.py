@@ -574,3 +574,17 @@ def test_default_target_far_from_trend_warns(tmp_path, caplog):
     assert result.estimates.scenario.market.growth_per_year < 0
     assert len(warnings) == 1
     assert "stays at its default 0.10" in warnings[0]
+
+
+def test_import_generic_day_first_option(tmp_path):
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / "sales.csv").write_text(
+        "rep_id,date,amount\nA,05/01/2023,100\nB,06/02/2023,200\nA,07/03/2023,100\n"
+    )
+    out = tmp_path / "imported"
+    done = run_cli("import", str(team), "--day-first", "-o", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+
+    sales = pd.read_csv(out / "sales.csv")
+    assert list(sales["date"]) == ["2023-01-05", "2023-02-06", "2023-03-07"]

@@ -165,6 +165,10 @@ def read_source(args):
         if args.day_first:
             options["day_first"] = True
     else:
+        if format == "generic" and args.day_first:
+            # The generic reader decides date order per column; this forces it.
+            options["day_first"] = True
+            deal_options.pop("--day-first")
         given = [name for name, value in deal_options.items() if value]
         if given:
             raise OptionError(
@@ -231,7 +235,8 @@ def run_import(args) -> int:
         write_json(staging / "manifest.json", manifest)
     if not args.quiet:
         print(
-            f"Read {len(team.sales):,} sales of {len(team.rep_ids):,} reps; "
+            f"Read {len(team.sales):,} sales of {len(team.rep_ids):,} "
+            f"rep{'' if len(team.rep_ids) == 1 else 's'}; "
             f"wrote {', '.join(files)} to {args.out}"
         )
     return 0
