@@ -62,7 +62,7 @@ def test_full_factorial_crosses_levels(tmp_path):
 
 def test_no_factors_is_one_point(tmp_path):
     path = tmp_path / "experiment.toml"
-    path.write_text("", encoding="utf-8")
+    path.write_text("seed = 0\n", encoding="utf-8")
     design = resolve_design(load_experiment(path))
     assert len(design) == 1
     assert list(design.frame().columns) == ["point"]
