@@ -159,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report",
         help="summarise a sweep folder: tables, figures, sensitivity",
-        description="Summarise a finished sweep: means with 95%% confidence "
+        description="Summarise a finished sweep: means with 95% confidence "
         "intervals, paired differences against a baseline, the winner at each "
         "design point, figures, and sobol or morris sensitivity indices.",
     )
@@ -379,6 +379,7 @@ def _sweep(args) -> int:
         EXECUTORS,
         ProgressLog,
         SweepInterrupted,
+        check_sweep,
         load_experiment,
         resolve_design,
         run_sweep,
@@ -394,13 +395,25 @@ def _sweep(args) -> int:
     experiment = load_experiment(args.file, quick=args.quick)
     design = resolve_design(experiment)
     out_dir = args.out or experiment.default_folder()
+    # Option errors come before the size line, so a failed start prints one line.
+    check_sweep(
+        experiment,
+        out_dir,
+        executor=args.executor,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        design=design,
+    )
     print(sweep_size(experiment, design), flush=True)
 
     # The bar covers only the runs still missing when resuming a folder.
     total = len(experiment.strategies) * len(design) * experiment.replications
     if (out_dir / "manifest.json").is_file():
         total -= load_manifest(out_dir).get("completed_runs", 0)
-    bar = _progress_bar(args, total)
+    # A pty with TERM=dumb (CI runners, editor shells) cannot redraw a \r line,
+    # so it gets the log lines as a file or pipe does.
+    bar = None if os.environ.get("TERM") == "dumb" else _progress_bar(args, total)
     log = None if bar or args.quiet else ProgressLog(total)
     try:
         result = run_sweep(

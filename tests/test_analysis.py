@@ -571,3 +571,19 @@ def test_sensitivity_figure_labels_x_axis():
     )
     axes = plot_sensitivity(indices, "revenue").axes[0]
     assert axes.get_xlabel() == "Sobol index (S1 first order, ST total), 0 to 1"
+
+
+def test_format_report_spells_out_wins(analysis):
+    text = format_report(analysis)
+    lines = [line for line in text.splitlines() if " of them clearly" in line]
+    assert len(lines) == len(analysis.win_counts["metric"].unique())
+    for line in lines:
+        assert " won " in line
+        assert "/" not in line
+
+
+def test_report_help_shows_single_percent():
+    result = run_cli("report", "--help")
+    assert result.returncode == 0
+    assert "95% confidence" in " ".join(result.stdout.split())
+    assert "%%" not in result.stdout

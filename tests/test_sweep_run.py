@@ -499,3 +499,75 @@ def test_workers_exit_after_parent_sigkill(tmp_path):
         for pid in workers:
             if is_running(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_cli_out_file_named_as_file(tmp_path):
+    path = experiment_file(tmp_path)
+    out = tmp_path / "results.txt"
+    out.write_text("mine")
+    result = quotalab("sweep", str(path), "--out", str(out), "--executor", "serial")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"quotalab sweep: error: --out: {out} is a file, not a folder; "
+        "give a new or sweep folder"
+    ]
+
+
+def test_cli_folder_as_file_named_as_folder(tmp_path):
+    result = quotalab("sweep", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"quotalab sweep: error: FILE: {tmp_path} is a folder, not an experiment "
+        "file; give a TOML file"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler: only applies"),
+        (["--resume"], "--resume: no sweep to resume"),
+    ],
+)
+def test_cli_option_errors_before_size(tmp_path, args, message):
+    path = experiment_file(tmp_path)
+    out = tmp_path / "sweep"
+    result = quotalab("sweep", str(path), "--out", str(out), *args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert message in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses a pty")
+def test_cli_dumb_terminal_gets_log_lines(tmp_path):
+    import pty
+
+    path = experiment_file(tmp_path)
+    out = tmp_path / "sweep"
+    leader, follower = pty.openpty()
+    environment = {**os.environ, "TERM": "dumb"}
+    command = [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out)]
+    process = subprocess.Popen(
+        [*command, "--executor", "serial"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+    )
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # Linux raises EIO once the pty's last writer closes.
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(leader)
+    assert process.wait(timeout=300) == 0
+    text = output.decode()
+    assert "40/40 runs (100%)" in text
+    assert "\r" not in text.replace("\r\n", "\n")

@@ -23,8 +23,9 @@ from sim.analysis.monthly import monthly_summary
 from sim.analysis.sensitivity import (
     RESAMPLES,
     degenerate_reason,
+    missing_points_reason,
     salib_design,
-    skip_reason,
+    small_sample_reason,
     sweep_sensitivity,
 )
 from sim.analysis.summary import (
@@ -75,7 +76,7 @@ class SweepAnalysis:
             and the paired margin between them.
         win_counts: design points won per metric and strategy.
         sensitivity: sobol or morris indices with bootstrap intervals; None for
-            other designs.
+            other designs and for sweeps missing design points.
         monthly: per strategy, point, month and metric; None when the sweep kept
             no monthly series of the analysed metrics.
         runs: the projected run rows the tables were built from.
@@ -185,7 +186,7 @@ def analyse_sweep(
     sensitivity_note = None
     salib = salib_design(sweep.manifest, design)
     if salib is not None:
-        reason = skip_reason(salib, runs)
+        reason = missing_points_reason(salib, runs)
         if reason is None:
             sensitivity = sweep_sensitivity(
                 salib,
@@ -196,9 +197,10 @@ def analyse_sweep(
                 resamples=resamples,
                 seed=seed,
             )
-            reason = degenerate_reason(sensitivity)
+            # The table is kept for sensitivity.csv, but the printed section
+            # and the figures are skipped.
+            reason = small_sample_reason(salib) or degenerate_reason(sensitivity)
         if reason is not None:
-            sensitivity = None
             sensitivity_note = f"Sensitivity section skipped: {reason}."
 
     monthly = None
@@ -300,18 +302,32 @@ def format_report(analysis: SweepAnalysis) -> str:
     lines += _metric_blocks(others, analysis.metrics, format_difference)
 
     if not analysis.win_counts.empty and points > 1:
-        lines += ["", "Design points won (clear at 95% / won)"]
+        lines += [
+            "",
+            "Design points won (clearly: the paired 95% CI of the margin over "
+            "the runner-up excludes zero)",
+        ]
         for metric, group in analysis.win_counts.groupby("metric", sort=False):
-            wins = ", ".join(
-                f"{row.strategy} {row.clear}/{row.points}" for row in group.itertuples()
+            wins = "; ".join(
+                f"{row.strategy} won {_count(row.points, 'point')}, "
+                f"{row.clear} of them clearly"
+                for row in group.itertuples()
             )
             lines.append(f"  {metric}: {wins}")
 
-    if analysis.sensitivity is not None and not analysis.sensitivity.empty:
+    if analysis.sensitivity_note is None and _has_indices(analysis):
         lines += ["", *_sensitivity_lines(analysis)]
     if analysis.sensitivity_note:
         lines += ["", analysis.sensitivity_note]
     return "\n".join(lines)
+
+
+def _has_indices(analysis: SweepAnalysis) -> bool:
+    return analysis.sensitivity is not None and not analysis.sensitivity.empty
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _choose_metrics(metrics: Sequence[str] | None, available: list[str]) -> list[str]:
@@ -418,7 +434,7 @@ def _write_figures(analysis: SweepAnalysis, folder: Path) -> list[str]:
             )
             written.append(name)
 
-    if analysis.sensitivity is not None and not analysis.sensitivity.empty:
+    if analysis.sensitivity_note is None and _has_indices(analysis):
         for metric in analysis.metrics:
             for response in ("level", "difference"):
                 selected = analysis.sensitivity[

@@ -79,20 +79,25 @@ class SalibDesign:
         return len(self.samples) // block
 
 
-def skip_reason(design: SalibDesign, runs: pd.DataFrame) -> str | None:
-    """Return why the sensitivity indices of a sweep would be meaningless, or None.
+def missing_points_reason(design: SalibDesign, runs: pd.DataFrame) -> str | None:
+    """Return why indices cannot be computed from these runs, or None.
 
-    Indices need a response at every design point for every strategy, and a
-    Sobol base sample of at least :data:`MIN_SOBOL_BASE`.
+    Indices need a response at every design point for every strategy, which an
+    unfinished sweep lacks.
     """
     points = len(design.samples)
     covered = runs.groupby("strategy")["point"].nunique()
-    if covered.empty or covered.min() < points:
-        present = int(covered.min()) if not covered.empty else 0
+    present = int(covered.min()) if not covered.empty else 0
+    if present < points:
         return (
             f"the sweep has runs of every strategy at {present} of {points} design "
             "points, and indices need every point"
         )
+    return None
+
+
+def small_sample_reason(design: SalibDesign) -> str | None:
+    """Return why a Sobol design is too small for meaningful indices, or None."""
     if design.method == "sobol" and design.base_samples < MIN_SOBOL_BASE:
         return (
             f"the sobol base sample is N = {design.base_samples}, below the "

@@ -20,6 +20,7 @@ from sim.sweep.runner import (
     ProgressLog,
     SweepInterrupted,
     SweepResult,
+    check_sweep,
     run_sweep,
     sweep_size,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "ProgressLog",
     "SweepInterrupted",
     "SweepResult",
+    "check_sweep",
     "load_design",
     "load_experiment",
     "load_manifest",

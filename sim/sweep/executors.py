@@ -8,6 +8,7 @@ result depends only on the task, so all three executors give identical results.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -126,6 +127,12 @@ class DaskExecutor:
     name = "dask"
 
     def __init__(self, workers: int, scheduler: str | None = None):
+        # Checked here, not only at __enter__, so the error comes before any output.
+        if importlib.util.find_spec("distributed") is None:
+            raise OptionError(
+                "--executor: dask is not installed; install the extra with "
+                "pip install 'quotalab[dask]'"
+            )
         self.workers = workers
         self.scheduler = scheduler
         self._client = None

@@ -199,6 +199,27 @@ def sweep_size(experiment: Experiment, design: Design) -> str:
     )
 
 
+def check_sweep(
+    experiment: Experiment,
+    out: str | Path,
+    *,
+    executor: str = "processes",
+    workers: int = 1,
+    scheduler: str | None = None,
+    resume: bool = False,
+    design: Design | None = None,
+) -> None:
+    """Raise the option errors :func:`run_sweep` would raise, without writing.
+
+    Raises:
+        OptionError: an unknown executor, ``scheduler`` without dask, dask not
+            installed, or an output folder that cannot take this sweep.
+    """
+    design = design or resolve_design(experiment)
+    make_executor(executor, workers, scheduler)
+    open_folder(Path(out), _plan_fields(experiment, design), resume)
+
+
 def run_sweep(
     experiment: Experiment,
     out: str | Path | None = None,

@@ -122,8 +122,12 @@ def open_folder(path: Path, plan: dict[str, Any], resume: bool) -> SweepFolder |
                 "to start one, or give its folder with --out"
             )
         return None
+    if not path.is_dir():
+        raise OptionError(
+            f"--out: {path} is a file, not a folder; give a new or sweep folder"
+        )
     manifest_path = path / MANIFEST
-    if not path.is_dir() or not manifest_path.is_file():
+    if not manifest_path.is_file():
         raise OptionError(
             f"--out: {path} exists and is not a sweep folder (no {MANIFEST}); "
             "choose a new folder or remove it"
