@@ -447,8 +447,8 @@ def _write_figures(analysis: SweepAnalysis, folder: Path) -> list[str]:
                 draw.plot_sensitivity(selected, metric, response, folder / name)
                 written.append(name)
 
-    # With factors the effect figures show the design; a single point gets its
-    # monthly series over time.
+    # A design with factors gets effect figures, so only a one-point sweep gets
+    # its monthly series over time.
     if analysis.monthly is not None and not analysis.factors:
         kept = list(dict.fromkeys(analysis.monthly["metric"]))
         name = "monthly.png"
