@@ -128,8 +128,10 @@ def plot_heatmaps(
         )
         _label_axes(ax, table, x, y)
         ax.set_title(name, fontsize=10)
-    for ax in axes[1:]:
-        ax.set_ylabel("")
+    # Only the first column keeps the y label, in every row.
+    for index, ax in enumerate(axes):
+        if index % columns:
+            ax.set_ylabel("")
     for ax in axes[len(strategies) :]:
         ax.set_visible(False)
     if image is not None:
