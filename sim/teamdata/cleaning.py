@@ -10,13 +10,12 @@ else raises a one-line :class:`DataError` naming the file, column, row and value
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from sim.teamdata.tables import cell_error, counted
+from sim.teamdata.tables import cell_error, counted, parse_date_value
 
 # Currency signs mapped to ISO 4217 codes. "$" alone is read as US dollars.
 CURRENCY_SIGNS = {
@@ -266,7 +265,7 @@ def parse_export_dates(
 
     worded = rest & ~numeric.rows
     for row in text.index[worded]:
-        values[row] = _parse_one(text[row], bool(day_first), name, column, row)
+        values[row] = parse_date_value(text[row], bool(day_first), name, column, row)
     values = pd.to_datetime(values).astype("datetime64[ns]").dt.normalize()
     return ParsedDates(values, **counts, other=int(worded.sum()), utc=zoned)
 
@@ -318,7 +317,7 @@ def read_numeric_dates(
     # month first, because 28 cannot be a month, and no note counts such values.
     for row in parts.index:
         row_order = order and not year_first[row]
-        values[row] = _parse_one(text[row], row_order, name, column, row)
+        values[row] = parse_date_value(text[row], row_order, name, column, row)
 
     ordered = int((~year_first).sum())
     # Dates that would also read day first are worth a note only when no value
@@ -370,23 +369,3 @@ def numeric_date_order(
             "first",
         )
     return bool(day_evidence.any())
-
-
-def _parse_one(
-    value: str, day_first: bool, name: str, column: str, row: int
-) -> pd.Timestamp:
-    try:
-        with warnings.catch_warnings():
-            # pandas warns that it guesses formats element by element; the column's
-            # date order was decided above, so the guess only fills in the layout.
-            warnings.simplefilter("ignore", UserWarning)
-            stamp = pd.to_datetime(value, dayfirst=day_first)
-    except (ValueError, OverflowError):
-        stamp = pd.NaT
-    if pd.isna(stamp):
-        raise cell_error(
-            name, column, row, f"cannot parse date '{value}'; use YYYY-MM-DD"
-        )
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return stamp

@@ -216,7 +216,7 @@ def parse_dates(
     rest = dates.isna() & ~empty
     numeric = read_numeric_dates(text, rest, dates, column, name, day_first)
     for row, value in text[rest & ~numeric.rows].items():
-        dates[row] = _parse_other_date(value, bool(day_first), name, column, row)
+        dates[row] = parse_date_value(value, bool(day_first), name, column, row)
 
     # TeamData stores datetime64[ns], which spans the years 1678 to 2261 only.
     outside = dates.notna() & ((dates < _EARLIEST) | (dates > _LATEST))
@@ -285,9 +285,14 @@ class DateReading:
         return note
 
 
-def _parse_other_date(
+def parse_date_value(
     value: str, day_first: bool, name: str, column: str, row: int
 ) -> pd.Timestamp:
+    """Parse one non-ISO date in a decided order; offsets become naive UTC.
+
+    Raises:
+        DataError: the value is not a date, naming file, column and row.
+    """
     try:
         with warnings.catch_warnings():
             # pandas warns that it guesses the format of each value; the caller
