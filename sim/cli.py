@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from sim.errors import OptionError, QuotaLabError
+from sim.options import whole_number
 
 logger = logging.getLogger("sim")
 
@@ -23,21 +24,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # noqa: D102
         self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _whole_number(minimum: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"must be a whole number (got {text!r})"
-            ) from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum} (got {value})")
-        return value
-
-    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,22 +60,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument(
         "--replications",
-        type=_whole_number(1),
+        type=whole_number(1),
         default=200,
         help="paired replications per strategy (default 200)",
     )
     compare.add_argument(
         "--months",
-        type=_whole_number(1),
+        type=whole_number(1),
         default=36,
         help="horizon in months (default 36)",
     )
     compare.add_argument(
-        "--seed", type=_whole_number(0), default=0, help="root seed (default 0)"
+        "--seed", type=whole_number(0), default=0, help="root seed (default 0)"
     )
     compare.add_argument(
         "--workers",
-        type=_whole_number(1),
+        type=whole_number(1),
         default=default_workers(),
         help="worker processes (default: all cores)",
     )
@@ -140,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument(
         "--workers",
-        type=_whole_number(1),
+        type=whole_number(1),
         default=default_workers(),
         help="worker processes (default: all cores)",
     )
@@ -182,12 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument(
         "--resamples",
-        type=_whole_number(1),
+        type=whole_number(1),
         default=1000,
         help="bootstrap resamples of sensitivity intervals (default 1000)",
     )
     report.add_argument(
-        "--seed", type=_whole_number(0), default=0, help="bootstrap seed (default 0)"
+        "--seed", type=whole_number(0), default=0, help="bootstrap seed (default 0)"
     )
     report.add_argument(
         "--no-figures", action="store_true", help="skip the PNG figures"

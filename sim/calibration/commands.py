@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import tempfile
@@ -13,6 +12,7 @@ import time
 from pathlib import Path
 
 from sim.errors import OptionError
+from sim.options import whole_number
 
 logger = logging.getLogger("sim")
 
@@ -45,12 +45,12 @@ def add_commands(commands) -> None:
     )
     calibrate.add_argument(
         "--replications",
-        type=_count(1),
+        type=whole_number(1),
         default=100,
         help="simulated teams for the fit and backtest (default 100)",
     )
     calibrate.add_argument(
-        "--seed", type=_count(0), default=0, help="root seed (default 0)"
+        "--seed", type=whole_number(0), default=0, help="root seed (default 0)"
     )
     calibrate.add_argument(
         "--no-backtest", action="store_true", help="skip the backtest"
@@ -111,21 +111,6 @@ def _add_source_options(parser) -> None:
         action="store_true",
         help="replace rep ids by stable hashes in every output",
     )
-
-
-def _count(minimum: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"must be a whole number (got {text!r})"
-            ) from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum} (got {value})")
-        return value
-
-    return parse
 
 
 def read_source(args):
