@@ -774,3 +774,17 @@ def test_sample_as_of_2012():
     assert "286" not in provenance["team.seats"]
     assert len(scenario.team.initial_quota_share) == 12
     assert unrostered.team.seats == 12
+
+
+def test_huge_amount_rejected(tmp_path):
+    folder = tmp_path / "team"
+    folder.mkdir()
+    (folder / "sales.csv").write_text(
+        "rep_id,date,amount\nA,2023-01-05,1e308\nB,2023-02-06,200\n"
+    )
+    with pytest.raises(DataError) as caught:
+        read_team(folder)
+    message = str(caught.value)
+    assert "sales.csv" in message
+    assert "'1e308' is too large" in message
+    assert "row 2" in message

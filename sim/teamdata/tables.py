@@ -310,14 +310,19 @@ def parse_date_value(
     return stamp
 
 
+# Largest amount accepted in one row: far above any real deal, and far enough below
+# float64's range that sums over many rows stay finite.
+MAX_AMOUNT = 1e15
+
+
 def parse_numbers(
     frame: pd.DataFrame, column: str, name: str, *, allow_negative: bool = True
 ) -> pd.Series:
     """Parse a text column into finite floats.
 
     Raises:
-        DataError: a value is empty, not a number, infinite, or negative when
-            ``allow_negative`` is false.
+        DataError: a value is empty, not a number, infinite, above
+            ``MAX_AMOUNT`` in size, or negative when ``allow_negative`` is false.
     """
     text = frame[column]
     numbers = pd.to_numeric(text, errors="coerce").astype(float)
@@ -332,6 +337,16 @@ def parse_numbers(
             "for decimals and no currency sign or thousands separator"
         )
         raise cell_error(name, column, row, problem)
+    huge = numbers.abs() > MAX_AMOUNT
+    if huge.any():
+        row = int(text.index[huge][0])
+        raise cell_error(
+            name,
+            column,
+            row,
+            f"'{text[row]}' is too large; amounts above {MAX_AMOUNT:.0e} would "
+            "overflow team totals; check the column or its units",
+        )
     if not allow_negative and (numbers < 0).any():
         row = int(text.index[numbers < 0][0])
         raise cell_error(
