@@ -536,9 +536,13 @@ class TeamBatch:
             trigger = np.where(trigger == "", UNSTATED, trigger)
         fired = (trigger != "")[:, None]
         revision = Reallocation(np.where(fired, revised, self.quota), trigger)
-        self._apply_revision(t, revision, "scheduled revision", record)
+        self._apply_revision(
+            t, revision, "scheduled revision", record, revision_by_strategy=False
+        )
 
-    def _apply_revision(self, t, revision, name, record) -> None:
+    def _apply_revision(
+        self, t, revision, name, record, revision_by_strategy: bool = True
+    ) -> None:
         quota = np.asarray(revision.quotas, dtype=float)
         if (
             quota.shape != self.quota.shape
@@ -548,10 +552,16 @@ class TeamBatch:
             raise StrategyError(f"strategy {name!r} returned invalid revised quotas")
         before, after = self.quota.sum(axis=1), quota.sum(axis=1)
         if not np.allclose(before, after, rtol=1e-9, atol=1e-6):
-            raise StrategyError(
-                f"strategy {name!r} changed the team quota mid-period "
-                f"(from {before.max():.6g} to {after.max():.6g}); it must stay fixed"
+            worst = int(np.argmax(np.abs(after - before)))
+            message = (
+                f"{name!r} changed the team quota mid-period in replication {worst} "
+                f"(from {before[worst]:.6g} to {after[worst]:.6g}); "
+                "the team total must stay fixed"
             )
+            if revision_by_strategy:
+                raise StrategyError(f"strategy {message}")
+            # A scheduled revision is the engine's own rule: a failure is a bug.
+            raise RuntimeError(message)
 
         trigger = np.asarray(revision.trigger, dtype=str)
         changed = np.abs(quota - self.quota) > 1e-6 * np.maximum(self.quota, 1.0)

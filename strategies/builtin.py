@@ -191,6 +191,9 @@ def forecast_revision(
     new_remainder = pool * ((1 - blend) * old_share + blend * forecast_share)
     revised = np.where(open_reps, done + new_remainder, quota)
     revised = np.where(closing, done, revised)
+    # With no rep short of quota nobody can take over a leaver's remainder, so the
+    # team keeps its quotas; otherwise the team total would shrink.
+    revised = np.where(open_reps.any(axis=1, keepdims=True), revised, quota)
     return revised, trigger
 
 

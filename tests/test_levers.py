@@ -408,3 +408,19 @@ def test_tiered_expected_payout_matches_monte_carlo():
     # One in a thousand draws, so the tolerance uses n / 1000 samples.
     tolerance = 4 * simulated.std(axis=-1) / np.sqrt(simulated.shape[-1])
     assert (np.abs(exact[..., 0] - simulated.mean(axis=-1)) < tolerance).all()
+
+
+def test_monthly_revisions_keep_team_quota():
+    # Seed 1 with 60 replications includes a quarter in which every rep left
+    # short of quota had gone, which once dropped a leaver's remainder.
+    scenario = Scenario().replace({"stability.revision_interval": 1})
+    batch = TeamBatch(
+        scenario, get_strategy("history_based"), replication_seeds(1, 60), 36
+    )
+    while not batch.finished:
+        start_of_period = batch.month % 3 == 0
+        before = batch.quota.sum(axis=1).copy()
+        batch.step()
+        if not start_of_period:
+            np.testing.assert_allclose(batch.quota.sum(axis=1), before, rtol=1e-9)
+    assert batch.change_log
