@@ -33,7 +33,13 @@ import numpy as np
 from sim import morale as morale_rules
 from sim.effort import EffortInputs, choose_effort
 from sim.errors import StrategyError
-from sim.levers import UNSTATED, Levers, coaching_effect, coaching_priority
+from sim.levers import (
+    UNSTATED,
+    Levers,
+    coaching_effect,
+    coaching_priority,
+    without_levers,
+)
 from sim.market import (
     initial_regimes,
     next_regime,
@@ -75,6 +81,12 @@ class TeamBatch:
         seeds: Sequence[int],
         months: int,
     ):
+        # The warm-up year runs the firm's usual practice: history-based quotas and
+        # no management lever. Both switch to the scenario's at month 0, so a lever
+        # on and off start from the same team and the same first target.
+        self.policy_scenario = scenario
+        if scenario.team.warmup_months:
+            scenario = without_levers(scenario)
         self.scenario = scenario
         self.strategy = strategy
         self.seeds = [int(s) for s in seeds]
@@ -180,6 +192,9 @@ class TeamBatch:
         while self.clock < self.warmup:
             self.step()
         self.strategy = chosen
+        if self.scenario is not self.policy_scenario:
+            self.scenario = self.policy_scenario
+            self.levers = Levers(self)
 
     @property
     def month(self) -> int:

@@ -21,6 +21,8 @@ comes from the ``levers`` stream of :mod:`sim.rng`, in fixed rows per month.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from sim.stats import masked_median
@@ -70,6 +72,29 @@ def coaching_response(percentile: np.ndarray) -> np.ndarray:
     distance = np.minimum(percentile, 1.0 - percentile)
     span = COACHING_FULL_FROM - COACHING_NONE_BELOW
     return np.clip((distance - COACHING_NONE_BELOW) / span, 0.0, 1.0)
+
+
+LEVER_SECTIONS = (
+    "profiling",
+    "tracking",
+    "stability",
+    "transparency",
+    "feedback",
+    "development",
+    "discretion",
+    "review",
+    "growth",
+    "participation",
+)
+
+
+def without_levers(scenario):
+    """Return the scenario with every management lever off, coaching included."""
+    from sim.scenario import SECTIONS
+
+    defaults = {name: SECTIONS[name]() for name in LEVER_SECTIONS}
+    manager = dataclasses.replace(scenario.manager, coaching_capacity=0)
+    return dataclasses.replace(scenario, manager=manager, **defaults)
 
 
 class Levers:

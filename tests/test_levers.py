@@ -424,3 +424,18 @@ def test_monthly_revisions_keep_team_quota():
         if not start_of_period:
             np.testing.assert_allclose(batch.quota.sum(axis=1), before, rtol=1e-9)
     assert batch.change_log
+
+
+def test_levers_start_after_warm_up():
+    # A lever is the policy under test: on and off must start from the same team.
+    off = Scenario().replace({"team.seats": 12})
+    on = off.replace({"development.base_share": 0.2, "manager.coaching_capacity": 3})
+    seeds = replication_seeds(4, 6)
+    batch_off = TeamBatch(off, get_strategy("history_based"), seeds, 12)
+    batch_on = TeamBatch(on, get_strategy("history_based"), seeds, 12)
+    np.testing.assert_array_equal(batch_on.annual_target, batch_off.annual_target)
+    np.testing.assert_array_equal(batch_on.sales_history, batch_off.sales_history)
+    assert batch_on.scenario == on
+    batch_on.run()
+    batch_off.run()
+    assert not np.array_equal(batch_on.sales_history, batch_off.sales_history)
