@@ -1076,6 +1076,7 @@ def _check_bounds(path: str, value: float, meta: Any) -> None:
 
 
 def _validate_cross_fields(scenario: Scenario) -> None:
+    _validate_lever_reach(scenario)
     team = scenario.team
     for name in ("productivity", "tenure_months", "initial_quota_share"):
         values = getattr(team, name)
@@ -1143,3 +1144,26 @@ def describe_settings() -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def _validate_lever_reach(scenario: Scenario) -> None:
+    """Reject lever settings that could never act under the rest of the scenario."""
+    period = {"monthly": 1, "quarterly": 3, "annual": 12}[scenario.quota.period]
+    interval = scenario.stability.revision_interval
+    if interval and interval >= period:
+        raise ScenarioError(
+            "stability.revision_interval",
+            interval,
+            f"must be below the quota period ({period} months under quota.period = "
+            f"{scenario.quota.period}) to take effect; 0 turns revisions off",
+        )
+    tracking = scenario.tracking
+    coached = scenario.manager.coaching_capacity > 0
+    if coached and tracking.coaching_target != "random":
+        if tracking.write_off_pace >= tracking.alert_pace:
+            raise ScenarioError(
+                "tracking.write_off_pace",
+                tracking.write_off_pace,
+                f"must be below tracking.alert_pace ({tracking.alert_pace}), or no "
+                "flagged rep can be coached",
+            )

@@ -86,3 +86,29 @@ def test_every_section_in_dict():
     data = Scenario().to_dict()
     assert set(data) == set(SECTIONS)
     assert Scenario.from_dict(data) == Scenario()
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        (
+            {"stability.revision_interval": 3},
+            "stability.revision_interval: must be below the quota period (3 months",
+        ),
+        (
+            {"manager.coaching_capacity": 3, "tracking.alert_pace": 0.4},
+            "tracking.write_off_pace: must be below tracking.alert_pace (0.4)",
+        ),
+    ],
+)
+def test_levers_that_cannot_act_rejected(changes, fragment):
+    with pytest.raises(ScenarioError) as caught:
+        Scenario().replace(changes)
+    assert fragment in str(caught.value)
+
+
+def test_lever_reach_allows_annual_revisions():
+    scenario = Scenario().replace(
+        {"quota.period": "annual", "stability.revision_interval": 3}
+    )
+    assert scenario.stability.revision_interval == 3
