@@ -128,6 +128,11 @@ class Tiered(Strategy):
     at target and 5-10% at excellence. Quotas are then scaled to the team quota.
     The pay plan uses each rep's tiers: payout starts at the threshold and the
     accelerator doubles above excellence (Steenburgh & Ahearne 2012).
+
+    NOTE: scaling to a team quota of last year plus 10% moves every target above
+    its 65% point, so about half of reps reach quota (0.48 of rep-quarters in the
+    default scenario), and the high thresholds make reps give up about twice as
+    often as under history-based quotas.
     """
 
     name = "tiered"
@@ -164,6 +169,10 @@ class EqualProbability(Strategy):
     practitioners' aim (ZS; Alexander Group's 60-70% at quota), following
     expectancy theory (Oliver 1974); it is a design principle rather than a
     field-tested policy, and inherits the ratchet through the skill belief.
+
+    The common chance is not a setting: the team quota fixes it. With a target of
+    last year plus 10% it sits below one half (0.46 of rep-quarters reach quota in
+    the default scenario), since predicted medians lie below predicted means.
     """
 
     name = "equal_probability"
