@@ -8,7 +8,7 @@ where ``W_exp`` is the rep's expected pay under the current quota and ``W_out`` 
 outside offer rising with skill (``skill ** elasticity``), so ratchets and caps reach
 attrition through expected pay, and stars are the ones with somewhere to go.
 Performance drives turnover about twice as strongly for salespeople as for other
-staff (meta-analysis of 129 samples, Umass dissertation); involuntary exits model that
+staff (meta-analysis of 129 samples, UMass dissertation); involuntary exits model that
 link directly: at each quarterly review, a rep past ramp whose trailing two-quarter
 attainment is below the floor leaves with a set probability.
 

@@ -401,6 +401,11 @@ def _sweep(args) -> int:
     # so it gets the log lines as a file or pipe does.
     bar = None if os.environ.get("TERM") == "dumb" else _progress_bar(args, total)
     log = None if bar or args.quiet else ProgressLog(total)
+    progress = None
+    if bar:
+        progress = bar.update
+    elif log:
+        progress = log.update
     try:
         result = run_sweep(
             experiment,
@@ -410,7 +415,7 @@ def _sweep(args) -> int:
             scheduler=args.scheduler,
             resume=args.resume,
             design=design,
-            progress=bar.update if bar else log.update if log else None,
+            progress=progress,
         )
     except SweepInterrupted as interrupted:
         if bar:

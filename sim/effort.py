@@ -34,7 +34,7 @@ from sim.scenario import EffortSettings
 
 @dataclass
 class EffortInputs:
-    """What a rep weighs when choosing effort; arrays of shape (R, N)."""
+    """Inputs of a rep's effort choice, as arrays of shape (R, N)."""
 
     done: np.ndarray  # attainment so far this period
     expected_rest: np.ndarray  # expected rest-of-period sales at effort 1 / quota

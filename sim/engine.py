@@ -337,7 +337,7 @@ class TeamBatch:
             self.curve = self.base_curve
 
     def _apply_new_hire_rule(self, quota: np.ndarray, view: ManagerView) -> np.ndarray:
-        """Scale ramping reps' quotas if the scenario says so; keep the team total."""
+        """Scale ramping reps' quotas if new hires get ramped quotas; keep the total."""
         if self.scenario.quota.new_hire_quota == "ramped":
             quota = quota * np.where(view.ramping, view.ramp_share, 1.0)
         totals = quota.sum(axis=1, keepdims=True)

@@ -28,7 +28,7 @@ import numpy as np
 from sim.stats import masked_median
 
 # Rows of the levers stream's monthly draws. The row count is fixed, so switching
-# one lever on never shifts the numbers another lever sees.
+# one lever on never shifts the numbers another lever receives.
 NORMAL_ROWS = 4
 PROFILE_ROW = 0  # skill assessment at fiscal-year start
 HIRE_PROFILE_ROW = 1  # skill assessment of a new hire
@@ -176,7 +176,7 @@ class Levers:
     # -- period start ---------------------------------------------------------
 
     def prepare_forecasts(self, t: int) -> None:
-        """Collect each rep's forecast of this period's sales, if the strategy asks.
+        """Collect each rep's forecast of this period's sales for strategies using it.
 
         A rep forecasts their expected sales at normal effort over the period at
         full productivity (the framework applies the ramp), with an honest error,

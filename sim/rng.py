@@ -9,7 +9,7 @@ team in replication ``i`` (common random numbers).
 Inside a replication the seed is split into independent streams, one per mechanism
 (initial team, market, sales, attrition, hiring, manager, strategy). Each stream draws
 fixed-shape blocks whatever the state, so a strategy that changes effort or attrition
-never shifts the random numbers another mechanism sees.
+never shifts the random numbers another mechanism receives.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class BatchStreams:
     """The random streams of a batch of replications, drawn in fixed-shape blocks.
 
     Each (stream, kind) pair has its own generator, so the order in which the
-    model asks for draws cannot change what any one pair returns.
+    model requests draws cannot change what any one pair returns.
 
     Args:
         seeds: one seed per replication.

@@ -7,8 +7,8 @@ setting declares
 its default, unit, valid range and source with :func:`setting`, so validation, the
 TOML file format and the documentation table are all built from one declaration.
 
-Most behavioural magnitudes have no direct empirical estimate; their sources say so
-and they are calibration choices (see ``docs/calibration.md``).
+Most behavioural magnitudes have no direct empirical estimate. Their sources state
+this, and they are calibration choices (see ``docs/calibration.md``).
 """
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ class MarketSettings:
 
 @dataclass(frozen=True)
 class SalesSettings:
-    """How effort, skill and luck turn into monthly sales."""
+    """Monthly sales from effort, skill, ramp and luck."""
 
     effort_elasticity: float = setting(
         0.5,
@@ -233,7 +233,7 @@ class SalesSettings:
 
 @dataclass(frozen=True)
 class EffortSettings:
-    """How reps choose effort in response to their quota."""
+    """Reps' effort choice in response to their quota."""
 
     rule: str = setting(
         "expectancy",
@@ -349,7 +349,7 @@ class PaySettings:
 
 @dataclass(frozen=True)
 class QuotaSettings:
-    """How the team target is set and split into periods."""
+    """Team target setting and its split into quota periods."""
 
     period: str = setting(
         "quarterly",
@@ -489,7 +489,7 @@ class HiringSettings:
 
 @dataclass(frozen=True)
 class ManagerSettings:
-    """What the manager observes and how beliefs are formed."""
+    """The manager's observations, beliefs and coaching."""
 
     potential_error: float = setting(
         0.25,

@@ -2,7 +2,7 @@
 
 Each docstring states the rule and its source. All of them allocate the team quota
 (team target times one plus over-assignment) across active seats; the framework
-then gives vacant seats nothing and, when the scenario asks for ramped new-hire
+then gives vacant seats nothing and, when the scenario sets ramped new-hire
 quotas, scales ramping reps down and renormalises.
 """
 
@@ -159,7 +159,7 @@ def forecast_revision(
     elapsed = max(view.season_share_elapsed, 1e-9)
     quota = view.quota
     done = view.period_sales
-    # A seat vacated this period is closed, even if a new hire now holds it.
+    # A seat vacated this period is closed, even if a new hire now occupies it.
     open_reps = view.active & ~view.vacated & (quota > 0) & (done < quota)
     pace = np.divide(done, quota * elapsed, out=np.ones_like(done), where=quota > 0)
 
@@ -191,8 +191,8 @@ def forecast_revision(
     new_remainder = pool * ((1 - blend) * old_share + blend * forecast_share)
     revised = np.where(open_reps, done + new_remainder, quota)
     revised = np.where(closing, done, revised)
-    # With no rep short of quota nobody can take over a leaver's remainder, so the
-    # team keeps its quotas; otherwise the team total would shrink.
+    # With no rep short of quota, no one can take over a leaver's remainder. The
+    # team then keeps its quotas, because closing the seat would shrink the total.
     revised = np.where(open_reps.any(axis=1, keepdims=True), revised, quota)
     return revised, trigger
 

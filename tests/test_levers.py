@@ -313,7 +313,8 @@ def test_favoured_seats_get_lower_quota_shares():
     off = stepped(STILL, 1)
     on = stepped({**STILL, **changes}, 1)
     favoured = on.levers.favoured
-    assert favoured.any() and (~favoured).any()
+    assert favoured.any()
+    assert (~favoured).any()
     np.testing.assert_allclose(on.quota.sum(axis=1), off.quota.sum(axis=1))
     ratio = on.quota / off.quota
     for r in range(ratio.shape[0]):

@@ -87,7 +87,8 @@ def test_piecewise_rule_is_inverted_u():
     e = scenario.effort
     assert effort[0] == pytest.approx(e.coast_effort)
     assert effort[2] == pytest.approx(e.peak_effort)
-    assert effort[2] > effort[1] and effort[2] > effort[3]
+    assert effort[2] > effort[1]
+    assert effort[2] > effort[3]
     assert effort[4] == pytest.approx(e.floor)
 
 

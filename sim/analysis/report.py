@@ -238,7 +238,7 @@ def write_report(
     under a temporary name and moved into place when complete.
 
     Raises:
-        OptionError: if ``out_dir`` holds files that are not a QuotaLab report.
+        OptionError: if ``out_dir`` contains files that are not a QuotaLab report.
     """
     out_dir = Path(out_dir) if out_dir is not None else analysis.folder.path / "report"
     _check_report_dir(out_dir)
@@ -486,7 +486,7 @@ def _check_report_dir(path: Path) -> None:
     if not any(path.iterdir()) or _is_report(path):
         return
     raise OptionError(
-        f"--out: {path} already holds files that are not a QuotaLab report; "
+        f"--out: {path} already contains files that are not a QuotaLab report; "
         "choose a new folder or remove it"
     )
 

@@ -51,7 +51,7 @@ COLUMNS = [
 
 @dataclass(frozen=True)
 class SalibDesign:
-    """What SALib needs to analyse a sweep's design.
+    """The inputs SALib needs to analyse a sweep's design.
 
     Attributes:
         method: ``"sobol"`` or ``"morris"``.
